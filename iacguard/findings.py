@@ -1,0 +1,90 @@
+"""Findings: what checks report, and the gate that turns them into an exit code.
+
+The checks engine (next version) produces :class:`Finding` objects; reports render them and
+:func:`gate_tripped` decides exit code 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How bad a finding is if exploited. Ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical, growing as severity falls."""
+        return SEVERITY_ORDER.index(self)
+
+
+SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)
+
+
+class Confidence(StrEnum):
+    """How sure the check is that the finding is real (a separate axis from severity)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class FailOn(StrEnum):
+    """The ``--fail-on`` threshold: exit 1 when an unsuppressed finding is at or above it."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """The primary place a finding points at."""
+
+    path: str
+    """The input file."""
+    address: str | None = None
+    """Terraform address or Kubernetes object id."""
+    pointer: str | None = None
+    """JSON pointer inside the input."""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found by a check, with the evidence that makes it explainable."""
+
+    check_id: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    resource: str
+    """Address or id of the resource the finding is about."""
+    location: Location
+    message: str
+    remediation: str
+    evidence: tuple[Mapping[str, Any], ...] = ()
+    """Statements, bindings, trust links or path steps that decided the finding."""
+    frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Framework id → control ids (``nist-csf-2.0`` → ``("PR.AA-05",)``)."""
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+
+def gate_tripped(findings: Iterable[Finding], fail_on: FailOn) -> bool:
+    """True when an unsuppressed finding is at or above the ``--fail-on`` threshold."""
+    if fail_on is FailOn.NONE:
+        return False
+    threshold = Severity(fail_on.value).rank
+    return any(not f.suppressed and f.severity.rank <= threshold for f in findings)

@@ -1,0 +1,144 @@
+"""Loading inputs into the normalised model.
+
+``load_inputs`` reads every input the user named (files, folders, ``-`` for standard input),
+recognises its kind and hands it to the loader for that kind. A kind without a loader yet
+(Terraform HCL, Kubernetes manifests, Helm charts) is named in a clear error, or passed over
+with its reason when it was found by searching a folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import yaml
+
+from iacguard.errors import InputError
+from iacguard.inputs.source import IgnoredFile, RawInput, decode_text, read_inputs
+from iacguard.inputs.terraform_binary import plan_json_from_binary
+from iacguard.inputs.terraform_plan import is_plan, load_plan
+from iacguard.model.document import InputDocument, InputKind
+
+__all__ = ["IgnoredFile", "LoadResult", "load_inputs", "load_raw"]
+
+Loader = Callable[[str, Any], InputDocument]
+
+#: One loader per kind of parsed document. New input kinds (HCL, manifests) register here.
+LOADERS: dict[InputKind, Loader] = {
+    InputKind.TERRAFORM_PLAN: load_plan,
+}
+
+#: Kinds recognised but not loaded by this version, with what to do instead.
+NOT_YET: dict[InputKind, str] = {
+    InputKind.TERRAFORM_HCL: (
+        "Terraform HCL is not read yet: run `terraform plan -out tfplan && "
+        "terraform show -json tfplan > plan.json` and scan plan.json"
+    ),
+    InputKind.KUBERNETES_MANIFEST: "Kubernetes manifests are not read yet",
+    InputKind.HELM_CHART: "Helm charts are not read yet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Every input loaded, and the files of searched folders that were passed over."""
+
+    documents: tuple[InputDocument, ...]
+    ignored: tuple[IgnoredFile, ...]
+
+
+class _NotAnInput(Exception):
+    """A document iacguard does not read; fatal for a named file, passed over in a folder."""
+
+
+def load_inputs(specs: list[str]) -> LoadResult:
+    """Read and load every input named on the command line."""
+    raws, ignored = read_inputs(specs)
+    documents: list[InputDocument] = []
+    passed = list(ignored)
+    for raw in raws:
+        try:
+            documents.append(load_raw(raw))
+        except _NotAnInput as reason:
+            if not raw.from_folder:
+                raise InputError(raw.name, str(reason)) from None
+            passed.append(IgnoredFile(raw.name, str(reason)))
+    if not documents:
+        if passed:
+            first = passed[0]
+            raise InputError(first.path, f"no input iacguard reads ({first.reason})")
+        raise InputError(", ".join(specs), "no input iacguard reads")
+    return LoadResult(tuple(documents), tuple(passed))
+
+
+def load_raw(raw: RawInput) -> InputDocument:
+    """Recognise one input and load it. Raises :class:`InputError` for bad input."""
+    data = raw.data
+    if raw.is_zip:
+        data = plan_json_from_binary(raw)
+        raw = RawInput(raw.name, data, raw.path, raw.from_folder)
+    if raw.suffix == ".tf":
+        raise _NotAnInput(NOT_YET[InputKind.TERRAFORM_HCL])
+    text = decode_text(raw)
+    stripped = text.lstrip()
+    if not stripped:
+        raise InputError(raw.name, "empty file, not a Terraform plan")
+    if stripped[0] in "{[" or raw.suffix == ".json":
+        document = _parse_json(raw.name, text)
+    else:
+        _reject_yaml(raw.name, text)
+    kind = _json_kind(document)
+    loader = LOADERS.get(kind)
+    if loader is None:  # pragma: no cover - every recognised JSON kind has a loader today
+        raise _NotAnInput(NOT_YET.get(kind, f"{kind} input is not read yet"))
+    return loader(raw.name, document)
+
+
+def _parse_json(name: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            name, f"malformed JSON: {exc.msg}", f"{exc.lineno}:{exc.colno}"
+        ) from None
+    except RecursionError:
+        raise InputError(name, "malformed JSON: nested too deeply") from None
+
+
+def _reject_yaml(name: str, text: str) -> NoReturn:
+    """Explain what a non-JSON text input is; always raises."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        position = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else None
+        problem = getattr(exc, "problem", None) or "not valid JSON or YAML"
+        raise InputError(name, f"malformed YAML: {problem}", position) from None
+    if any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
+        raise _NotAnInput(NOT_YET[InputKind.KUBERNETES_MANIFEST])
+    if any(isinstance(d, dict | list) for d in documents):
+        raise _NotAnInput("a YAML document, not a Terraform plan JSON")
+    raise _NotAnInput("text that is not JSON, not a Terraform plan")
+
+
+def _json_kind(document: Any) -> InputKind:
+    if is_plan(document):
+        return InputKind.TERRAFORM_PLAN
+    if isinstance(document, list):
+        raise _NotAnInput("a JSON array, not a Terraform plan (expected an object)")
+    if not isinstance(document, dict):
+        raise _NotAnInput(f"a JSON {type(document).__name__}, not a Terraform plan")
+    if "lineage" in document and "serial" in document:
+        raise _NotAnInput(
+            "a Terraform state file, not a plan: run `terraform show -json PLANFILE`"
+        )
+    if "format_version" in document and "values" in document:
+        raise _NotAnInput(
+            "`terraform show -json` output of a state, not of a plan: "
+            "run `terraform show -json PLANFILE`"
+        )
+    if "apiVersion" in document and "kind" in document:
+        raise _NotAnInput(NOT_YET[InputKind.KUBERNETES_MANIFEST])
+    raise _NotAnInput("not a Terraform plan (no format_version and resource_changes)")

@@ -1,0 +1,373 @@
+"""Loader for ``terraform show -json`` plan documents (format_version 0.1 to 1.x)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from iacguard.errors import InputError
+from iacguard.inputs.terraform_config import ConfigurationIndex, ModulePath, references_of
+from iacguard.model.address import config_address, module_names, split_address
+from iacguard.model.document import InputDocument, InputKind
+from iacguard.model.resource import (
+    Action,
+    ProviderFamily,
+    Resource,
+    SkippedResource,
+    SourceLocation,
+)
+from iacguard.model.values import AttributePath, Sensitive, Unknown
+from iacguard.redaction import mask_credentials
+
+#: The newest plan format this version of iacguard was written against.
+SUPPORTED_FORMAT = (1, 2)
+
+_FORMAT_RE = re.compile(r"^(\d+)\.(\d+)$")
+
+_SINGLE_ACTIONS = {
+    "create": Action.CREATE,
+    "update": Action.UPDATE,
+    "delete": Action.DELETE,
+    "read": Action.READ,
+    "no-op": Action.NO_OP,
+    "forget": Action.FORGET,
+}
+
+_FAMILIES = {
+    "aws": ProviderFamily.AWS,
+    "awscc": ProviderFamily.AWS,
+    "google": ProviderFamily.GCP,
+    "google-beta": ProviderFamily.GCP,
+    "azurerm": ProviderFamily.AZURE,
+    "azuread": ProviderFamily.AZURE,
+    "azapi": ProviderFamily.AZURE,
+    "kubernetes": ProviderFamily.KUBERNETES,
+    "helm": ProviderFamily.KUBERNETES,
+    "kubectl": ProviderFamily.KUBERNETES,
+}
+
+_MARKED_SENSITIVE = Sensitive("marked sensitive by Terraform")
+
+
+def is_plan(document: Any) -> bool:
+    """True when a parsed JSON document has the shape of ``terraform show -json PLANFILE``."""
+    return (
+        isinstance(document, dict)
+        and "format_version" in document
+        and ("resource_changes" in document or "planned_values" in document)
+    )
+
+
+def check_format_version(name: str, document: dict[str, Any]) -> tuple[str, list[str]]:
+    """Validate ``format_version``; return it with any warning to show the user."""
+    raw = document.get("format_version")
+    match = _FORMAT_RE.match(raw) if isinstance(raw, str) else None
+    if match is None:
+        raise InputError(name, "plan format_version is missing or malformed", "/format_version")
+    major, minor = int(match.group(1)), int(match.group(2))
+    if major > SUPPORTED_FORMAT[0]:
+        raise InputError(
+            name,
+            f"plan format_version {raw} has an unknown major version "
+            f"(iacguard reads 0.x and 1.x, up to {SUPPORTED_FORMAT[0]}.{SUPPORTED_FORMAT[1]})",
+            "/format_version",
+        )
+    warnings = []
+    if (major, minor) > SUPPORTED_FORMAT:
+        warnings.append(
+            f"plan format_version {raw} is newer than "
+            f"{SUPPORTED_FORMAT[0]}.{SUPPORTED_FORMAT[1]}; loaded, fields added since are ignored"
+        )
+    return raw, warnings
+
+
+def provider_short_name(provider_name: str) -> str:
+    """``registry.terraform.io/hashicorp/aws`` → ``aws``; ``provider.aws.west`` → ``aws``."""
+    name = provider_name.rsplit("/", 1)[-1]
+    if name.startswith("provider."):
+        name = name[len("provider.") :]
+    return name.split(".", 1)[0]
+
+
+def load_plan(name: str, document: dict[str, Any]) -> InputDocument:
+    """Normalise a parsed plan document into an :class:`InputDocument`.
+
+    Every entry of ``resource_changes`` becomes a :class:`Resource` or a
+    :class:`SkippedResource` with its reason; data sources read during planning (found only in
+    ``prior_state``) are added as resources with ``read_during_plan`` set.
+    """
+    format_version, warnings = check_format_version(name, document)
+    config = ConfigurationIndex(document.get("configuration"))
+    changes = document.get("resource_changes")
+    if changes is None:
+        changes = []
+    if not isinstance(changes, list):
+        raise InputError(name, "resource_changes is not a list", "/resource_changes")
+
+    resources: list[Resource] = []
+    skipped: list[SkippedResource] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(changes):
+        pointer = f"/resource_changes/{position}"
+        result = _resource_from_change(name, pointer, entry, config)
+        if isinstance(result, SkippedResource):
+            skipped.append(result)
+        else:
+            resources.append(result)
+            seen.add(result.address)
+
+    for position, entry in enumerate(document.get("deferred_changes") or ()):
+        change = entry.get("resource_change") if isinstance(entry, dict) else None
+        address = change.get("address") if isinstance(change, dict) else None
+        reason = entry.get("reason") if isinstance(entry, dict) else None
+        skipped.append(
+            SkippedResource(
+                str(address or f"deferred change {position}"),
+                f"Terraform deferred this change ({reason or 'no reason given'}); "
+                "its planned values are not final",
+                SourceLocation(name, f"/deferred_changes/{position}"),
+            )
+        )
+
+    prior = document.get("prior_state")
+    if isinstance(prior, dict):
+        root = (prior.get("values") or {}).get("root_module")
+        if isinstance(root, dict):
+            pointer = "/prior_state/values/root_module"
+            resources.extend(_data_read_during_plan(name, pointer, root, "", seen, config))
+
+    variables = _variables(document.get("variables"), config)
+    return InputDocument(
+        path=name,
+        kind=InputKind.TERRAFORM_PLAN,
+        format_version=format_version,
+        tool_version=str(document.get("terraform_version") or "") or None,
+        resources=tuple(resources),
+        skipped=tuple(skipped),
+        resource_changes=len(changes),
+        warnings=tuple(warnings),
+        variables=variables,
+    )
+
+
+def _normalise_actions(actions: list[str]) -> Action | None:
+    if not actions:
+        # NOTE: an empty action list means Terraform has nothing to do for the instance.
+        return Action.NO_OP
+    if len(actions) == 1:
+        return _SINGLE_ACTIONS.get(actions[0])
+    if sorted(actions) == ["create", "delete"]:
+        return Action.REPLACE
+    return None
+
+
+def _resource_from_change(
+    name: str, pointer: str, entry: Any, config: ConfigurationIndex
+) -> Resource | SkippedResource:
+    source = SourceLocation(name, pointer)
+    if not isinstance(entry, dict):
+        return SkippedResource(f"(entry {pointer})", "resource change is not an object", source)
+    address = entry.get("address")
+    if not isinstance(address, str) or not address:
+        return SkippedResource(f"(entry {pointer})", "resource change has no address", source)
+    change = entry.get("change")
+    if not isinstance(change, dict):
+        return SkippedResource(address, "resource change has no change object", source)
+    actions = change.get("actions")
+    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+        return SkippedResource(address, "resource change has no action list", source)
+    action = _normalise_actions(actions)
+    if action is None:
+        return SkippedResource(
+            address, f"unrecognised action list {actions!r} (newer Terraform?)", source
+        )
+    parts = split_address(address)
+    mode = entry.get("mode") or ("data" if any(p.name == "data" for p in parts[:-2]) else "managed")
+    type_ = entry.get("type") or (parts[-2].name if len(parts) >= 2 else "")
+    block_name = entry.get("name") or (parts[-1].name if parts else "")
+    if not isinstance(type_, str) or not type_ or not isinstance(block_name, str):
+        return SkippedResource(address, "resource change has no type", source)
+    module_address = entry.get("module_address") or ""
+    module = module_names(module_address)
+    local = f"data.{type_}.{block_name}" if mode == "data" else f"{type_}.{block_name}"
+    provider_source = str(entry.get("provider_name") or "")
+    provider = provider_short_name(provider_source) if provider_source else type_.split("_", 1)[0]
+    try:
+        before = _masked(change.get("before"), change.get("before_sensitive"))
+        after = _masked(change.get("after"), change.get("after_sensitive"))
+        unknown = change.get("after_unknown")
+        if unknown:
+            after = _with_unknowns(after, unknown, (), config, module, local)
+    except RecursionError:
+        return SkippedResource(address, "attribute values are nested too deeply", source)
+    return Resource(
+        address=address,
+        mode=mode,
+        type=type_,
+        name=block_name,
+        provider=provider,
+        provider_source=provider_source,
+        family=_FAMILIES.get(provider, ProviderFamily.OTHER),
+        module_address=module_address,
+        index=entry.get("index"),
+        action=action,
+        actions=tuple(actions),
+        before=before,
+        after=after,
+        config_address=config_address(module_address, mode, type_, block_name),
+        source=source,
+        action_reason=entry.get("action_reason"),
+        previous_address=entry.get("previous_address"),
+        deposed=entry.get("deposed"),
+        references=config.attribute_references(module, local),
+    )
+
+
+def _masked(value: Any, sensitive: Any) -> Any:
+    """Apply Terraform's sensitivity markers, then mask credential-looking values."""
+    if sensitive:
+        value = _apply_sensitive(value, sensitive)
+    return mask_credentials(value)
+
+
+def _apply_sensitive(value: Any, marker: Any) -> Any:
+    if marker is True:
+        return None if value is None else _MARKED_SENSITIVE
+    if isinstance(marker, dict) and isinstance(value, dict):
+        for key, sub in marker.items():
+            if sub and key in value:
+                value[key] = _apply_sensitive(value[key], sub)
+    elif isinstance(marker, list) and isinstance(value, list):
+        for index, sub in enumerate(marker[: len(value)]):
+            if sub:
+                value[index] = _apply_sensitive(value[index], sub)
+    return value
+
+
+def _with_unknowns(
+    value: Any,
+    marker: Any,
+    path: AttributePath,
+    config: ConfigurationIndex,
+    module: ModulePath,
+    local: str,
+) -> Any:
+    if marker is True:
+        return _unknown(config, module, local, path, isinstance(value, Sensitive))
+    if isinstance(marker, dict):
+        if not isinstance(value, dict):
+            value = {}
+        for key, sub in marker.items():
+            if sub:
+                value[key] = _with_unknowns(
+                    value.get(key), sub, (*path, key), config, module, local
+                )
+    elif isinstance(marker, list):
+        if not isinstance(value, list):
+            value = []
+        for index, sub in enumerate(marker):
+            if sub:
+                while len(value) <= index:
+                    value.append(None)
+                value[index] = _with_unknowns(
+                    value[index], sub, (*path, index), config, module, local
+                )
+    return value
+
+
+def _unknown(
+    config: ConfigurationIndex,
+    module: ModulePath,
+    local: str,
+    path: AttributePath,
+    sensitive: bool,
+) -> Unknown:
+    expression = config.expression_at(module, local, path)
+    if expression is None:
+        return Unknown(sensitive=sensitive)
+    references = references_of(expression, ())
+    sources: set[str] = set()
+    for reference in references:
+        sources.update(config.sources(module, reference))
+    prefix = "".join(f"module.{m}." for m in module)
+    return Unknown(
+        references=tuple(prefix + r for r in references),
+        sources=tuple(sorted(sources)),
+        sensitive=sensitive,
+    )
+
+
+def _data_read_during_plan(
+    name: str,
+    pointer: str,
+    module: dict[str, Any],
+    module_address: str,
+    seen: set[str],
+    config: ConfigurationIndex,
+) -> list[Resource]:
+    found: list[Resource] = []
+    for position, entry in enumerate(module.get("resources") or ()):
+        if not isinstance(entry, dict) or entry.get("mode") != "data":
+            continue
+        address = entry.get("address")
+        type_ = entry.get("type")
+        block_name = entry.get("name")
+        if not isinstance(address, str) or address in seen or not isinstance(type_, str):
+            continue
+        if not isinstance(block_name, str):
+            continue
+        seen.add(address)
+        provider_source = str(entry.get("provider_name") or "")
+        provider = provider_short_name(provider_source) if provider_source else type_.split("_")[0]
+        values = _masked(entry.get("values"), entry.get("sensitive_values"))
+        found.append(
+            Resource(
+                address=address,
+                mode="data",
+                type=type_,
+                name=block_name,
+                provider=provider,
+                provider_source=provider_source,
+                family=_FAMILIES.get(provider, ProviderFamily.OTHER),
+                module_address=module_address,
+                index=entry.get("index"),
+                action=Action.READ,
+                actions=("read",),
+                before=None,
+                after=values,
+                config_address=config_address(module_address, "data", type_, block_name),
+                source=SourceLocation(name, f"{pointer}/resources/{position}"),
+                read_during_plan=True,
+                references=config.attribute_references(
+                    module_names(module_address), f"data.{type_}.{block_name}"
+                ),
+            )
+        )
+    for position, child in enumerate(module.get("child_modules") or ()):
+        if isinstance(child, dict):
+            found.extend(
+                _data_read_during_plan(
+                    name,
+                    f"{pointer}/child_modules/{position}",
+                    child,
+                    str(child.get("address") or ""),
+                    seen,
+                    config,
+                )
+            )
+    return found
+
+
+def _variables(variables: Any, config: ConfigurationIndex) -> dict[str, object]:
+    if not isinstance(variables, dict):
+        return {}
+    sensitive = config.root_sensitive_variables
+    result: dict[str, object] = {}
+    for key in sorted(variables):
+        entry = variables[key]
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if key in sensitive and value is not None:
+            result[key] = _MARKED_SENSITIVE
+        else:
+            result[key] = mask_credentials(value)
+    return result

@@ -1,0 +1,198 @@
+"""The human-readable console report (``--format text``), drawn with rich."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from io import StringIO
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from iacguard.report.model import Report
+
+_SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+_ACTION_STYLE = {
+    "create": "green",
+    "update": "yellow",
+    "replace": "magenta",
+    "delete": "red",
+    "forget": "red",
+    "read": "cyan",
+    "no-op": "dim",
+}
+#: Rows shown per section before "... and N more" (the JSON report has everything).
+_MAX_ROWS = 25
+
+
+_IDENTITY_WORDS = ("iam", "policy", "role", "principal", "member", "identity", "service_account",
+                   "trust", "binding", "annotations", "oidc", "permission")
+
+
+def _identity_relevant(address: str, path: str) -> bool:
+    """True for values that decide who can do what: policies, roles, trust, members."""
+    text = f"{address} {path}".lower()
+    return any(word in text for word in _IDENTITY_WORDS)
+
+
+def _more(table: Table, shown: int, total: int, columns: int) -> None:
+    if total > shown:
+        table.add_row(*([f"… and {total - shown} more (see --format json)"] + [""] * (columns - 1)))
+
+
+def build_console_report(report: Report) -> Group:
+    """Return the rich renderable of a report."""
+    parts: list[object] = []
+    summary = report.summary
+    head = Text()
+    head.append(f"iacguard {report.tool.version}", style="bold")
+    head.append(
+        f"  {len(report.inputs)} input{'s' if len(report.inputs) != 1 else ''}, "
+        f"{summary.resources} resources"
+        + (f", {summary.skipped} skipped" if summary.skipped else "")
+    )
+    parts.append(head)
+
+    inputs = Table(title="Inputs", title_justify="left", expand=False)
+    for column in ("input", "kind", "format", "terraform", "changes", "analysed", "skipped"):
+        inputs.add_column(column, overflow="fold")
+    for item in report.inputs:
+        inputs.add_row(
+            escape(item.path),
+            item.kind,
+            item.format_version or "-",
+            item.terraform_version or "-",
+            str(item.resource_changes),
+            str(item.analysed)
+            + (f" +{item.data_sources_read_during_plan} data" if item.data_sources_read_during_plan else ""),
+            str(len(item.skipped)),
+        )
+    parts.append(inputs)
+    for item in report.inputs:
+        for warning in item.warnings:
+            parts.append(Text(f"warning: {item.path}: {warning}", style="yellow"))
+
+    actions = list(summary.by_action)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    if report.resources is not None:
+        for resource in report.resources:
+            row = counts[resource.provider]
+            row[resource.action] = row.get(resource.action, 0) + 1
+        table = Table(title="Resources by provider and action", title_justify="left")
+        table.add_column("provider")
+        for action in actions:
+            table.add_column(action, justify="right", style=_ACTION_STYLE.get(action, ""))
+        table.add_column("total", justify="right", style="bold")
+        for provider in sorted(counts):
+            row = counts[provider]
+            table.add_row(
+                provider, *(str(row.get(a, 0) or "") for a in actions), str(sum(row.values()))
+            )
+        parts.append(table)
+
+        classified = [r for r in report.resources if r.classification is not None]
+        if classified:
+            table = Table(title="AI stack resources", title_justify="left")
+            for column in ("class", "address", "action", "why"):
+                table.add_column(column, overflow="fold")
+            classified.sort(key=lambda r: (r.classification.resource_class if r.classification else "", r.address))
+            for resource in classified[:_MAX_ROWS]:
+                assert resource.classification is not None
+                table.add_row(
+                    resource.classification.resource_class,
+                    escape(resource.address),
+                    Text(resource.action, style=_ACTION_STYLE.get(resource.action, "")),
+                    escape(resource.classification.reason),
+                )
+            _more(table, min(len(classified), _MAX_ROWS), len(classified), 4)
+            parts.append(table)
+
+        unknown = [(r.address, u) for r in report.resources for u in r.unknown]
+        identity = [(a, u) for a, u in unknown if _identity_relevant(a, u.path)]
+        if identity:
+            table = Table(
+                title="Identity and policy values known only after apply", title_justify="left"
+            )
+            for column in ("resource", "attribute", "comes from"):
+                table.add_column(column, overflow="fold")
+            for address, item in identity[:_MAX_ROWS]:
+                table.add_row(
+                    escape(address),
+                    escape(item.path),
+                    escape(", ".join(item.sources or item.references)),
+                )
+            _more(table, min(len(identity), _MAX_ROWS), len(identity), 3)
+            parts.append(table)
+        if len(unknown) > len(identity):
+            parts.append(
+                Text(
+                    f"{len(unknown) - len(identity)} other values come from resources not yet "
+                    "created (see --format json).",
+                    style="dim",
+                )
+            )
+    else:
+        line = ", ".join(f"{n} {a}" for a, n in summary.by_action.items())
+        parts.append(Text(f"Resources by action: {line}"))
+
+    skipped = [(i.path, s) for i in report.inputs for s in i.skipped]
+    if skipped:
+        table = Table(title="Skipped resources", title_justify="left")
+        for column in ("input", "address", "reason"):
+            table.add_column(column, overflow="fold")
+        for path, item in skipped:
+            table.add_row(escape(path), escape(item.address), escape(item.reason))
+        parts.append(table)
+    if report.ignored_files:
+        table = Table(title="Files not read", title_justify="left")
+        table.add_column("file", overflow="fold")
+        table.add_column("reason", overflow="fold")
+        for ignored in report.ignored_files:
+            table.add_row(escape(ignored.path), escape(ignored.reason))
+        parts.append(table)
+
+    if report.findings:
+        table = Table(title="Findings", title_justify="left")
+        for column in ("severity", "check", "resource", "message"):
+            table.add_column(column, overflow="fold")
+        for finding in report.findings:
+            severity = Text(finding.severity, style=_SEVERITY_STYLE[finding.severity])
+            if finding.suppressed:
+                severity = Text(f"{finding.severity} (suppressed)", style="dim")
+            table.add_row(
+                severity, finding.check_id, escape(finding.resource), escape(finding.message)
+            )
+        parts.append(table)
+    else:
+        parts.append(Text("No findings.", style="green"))
+
+    counts_line = ", ".join(f"{n} {s}" for s, n in summary.findings.items() if n) or "none"
+    verdict = Text()
+    if summary.gate.tripped:
+        verdict.append("FAIL", style="bold red")
+    else:
+        verdict.append("PASS", style="bold green")
+    verdict.append(
+        f"  findings: {counts_line}"
+        + (f"; {summary.suppressed} suppressed" if summary.suppressed else "")
+        + f"  (--fail-on {summary.gate.fail_on})"
+    )
+    parts.append(verdict)
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def render_text(report: Report, width: int = 120, color: bool = False) -> str:
+    """Render the console report to a string (for files and tests)."""
+    buffer = StringIO()
+    console = Console(
+        file=buffer, width=width, color_system="standard" if color else None, highlight=False
+    )
+    console.print(build_console_report(report))
+    return buffer.getvalue()

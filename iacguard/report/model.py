@@ -1,0 +1,167 @@
+"""The report model: one structure every renderer (console, JSON, later Markdown, HTML,
+SARIF, JUnit) reads. It is also the JSON report's schema, shipped as
+``report.schema.json`` and versioned by :data:`SCHEMA_VERSION`.
+
+Compatibility: adding a field is a minor version bump (``1.1``); renaming or removing one, or
+changing a meaning, is a major bump (``2.0``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ToolInfo(_Model):
+    """The tool that wrote the report."""
+
+    name: Literal["iacguard"] = "iacguard"
+    version: str = Field(description="iacguard version")
+    data: dict[str, str] = Field(
+        default_factory=dict, description="Bundled data sets and their versions"
+    )
+
+
+class SkippedResourceOut(_Model):
+    """An entry of an input that was not analysed."""
+
+    address: str
+    reason: str
+    pointer: str | None = Field(None, description="JSON pointer of the entry in the input")
+
+
+class InputOut(_Model):
+    """One input file and what was taken from it."""
+
+    path: str = Field(description="The input as named on the command line; <stdin> for -")
+    kind: str = Field(description="terraform-plan, ...")
+    format_version: str | None
+    terraform_version: str | None
+    resource_changes: int = Field(description="Entries in the input's resource_changes")
+    analysed: int = Field(description="Resource changes analysed")
+    data_sources_read_during_plan: int = Field(
+        description="Data sources Terraform read while planning (from prior_state)"
+    )
+    skipped: list[SkippedResourceOut] = Field(
+        description="Entries not analysed, with reasons; analysed + skipped = resource_changes"
+    )
+    warnings: list[str]
+
+
+class IgnoredFileOut(_Model):
+    """A file in a scanned folder that iacguard does not read."""
+
+    path: str
+    reason: str
+
+
+class ClassificationOut(_Model):
+    """The class of a resource in the AI stack and the rule that decided it."""
+
+    resource_class: str = Field(alias="class", serialization_alias="class")
+    rule: str = Field(description="type, tag, tag-value, name, terraform-name or config")
+    reason: str
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class UnknownOut(_Model):
+    """An attribute known only after apply, and what will produce it."""
+
+    path: str = Field(description="Attribute path, e.g. assume_role_policy")
+    references: list[str] = Field(description="Configuration references of its expression")
+    sources: list[str] = Field(description="Resources whose values it will be built from")
+
+
+class ResourceOut(_Model):
+    """A resource of an input, summarised."""
+
+    address: str
+    type: str
+    mode: Literal["managed", "data"]
+    provider: str
+    action: str = Field(description="create, update, replace, delete, forget, read or no-op")
+    input: str = Field(description="Path of the input it came from")
+    previous_address: str | None = None
+    classification: ClassificationOut | None = None
+    unknown: list[UnknownOut] = Field(
+        default_factory=list,
+        description="Values known only after apply that come from other resources",
+    )
+
+
+class LocationOut(_Model):
+    """Where a finding points."""
+
+    path: str
+    address: str | None = None
+    pointer: str | None = None
+    line: int | None = None
+
+
+class FindingOut(_Model):
+    """One finding of a check."""
+
+    check_id: str
+    title: str
+    severity: Literal["critical", "high", "medium", "low", "info"]
+    confidence: Literal["high", "medium", "low"]
+    resource: str
+    location: LocationOut
+    message: str
+    evidence: list[dict[str, Any]]
+    remediation: str
+    frameworks: dict[str, list[str]] = Field(
+        description="Framework id → control ids, e.g. nist-csf-2.0 → [PR.AA-05]"
+    )
+    suppressed: bool
+    suppression_reason: str | None = None
+
+
+class GateOut(_Model):
+    """The --fail-on gate."""
+
+    fail_on: Literal["critical", "high", "medium", "low", "none"]
+    tripped: bool
+
+
+class SummaryOut(_Model):
+    """Counts for a glance."""
+
+    resources: int = Field(description="Resources analysed across inputs")
+    skipped: int = Field(description="Resource entries skipped across inputs")
+    by_action: dict[str, int]
+    by_provider: dict[str, int]
+    classified: dict[str, int] = Field(description="AI stack class → resources")
+    findings: dict[str, int] = Field(description="Unsuppressed findings by severity")
+    suppressed: int
+    gate: GateOut
+
+
+class Report(_Model):
+    """A complete iacguard scan report."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    tool: ToolInfo
+    inputs: list[InputOut]
+    ignored_files: list[IgnoredFileOut]
+    summary: SummaryOut
+    resources: list[ResourceOut] | None = Field(
+        description="Every analysed resource; null when left out with --no-resources"
+    )
+    findings: list[FindingOut]
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Report` as serialised (aliases applied)."""
+    schema = Report.model_json_schema(mode="serialization", by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"urn:iacguard:report:{SCHEMA_VERSION}"
+    return schema

@@ -1,0 +1,171 @@
+"""The scan pipeline: load → normalise → classify → (check) → report model.
+
+Takes data and returns data; the CLI does the reading of options and the writing of files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from iacguard.about import data_versions, tool_version
+from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, gate_tripped
+from iacguard.inputs import LoadResult
+from iacguard.model.classification import (
+    Classification,
+    ResourceClass,
+    classify_all,
+)
+from iacguard.model.resource import ACTION_ORDER, Resource
+from iacguard.model.values import Unknown, format_path
+from iacguard.report.model import (
+    ClassificationOut,
+    FindingOut,
+    GateOut,
+    IgnoredFileOut,
+    InputOut,
+    LocationOut,
+    Report,
+    ResourceOut,
+    SkippedResourceOut,
+    SummaryOut,
+    ToolInfo,
+    UnknownOut,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything a scan found, before it is rendered."""
+
+    loaded: LoadResult
+    classifications: Mapping[str, Classification]
+    findings: tuple[Finding, ...]
+
+
+def scan(
+    loaded: LoadResult, class_overrides: Mapping[str, ResourceClass] | None = None
+) -> ScanResult:
+    """Classify the loaded resources and run the checks (none yet) over them."""
+    resources = [r for doc in loaded.documents for r in doc.resources]
+    classifications = classify_all(resources, class_overrides)
+    return ScanResult(loaded, classifications, findings=())
+
+
+def _unknowns(resource: Resource) -> list[UnknownOut]:
+    """Unknown values that come from other resources: the ones that explain a Maybe."""
+    out = []
+    for path, marker in resource.unknown_paths():
+        if isinstance(marker, Unknown) and marker.references:
+            out.append(
+                UnknownOut(
+                    path=format_path(path),
+                    references=list(marker.references),
+                    sources=list(marker.sources),
+                )
+            )
+    return out
+
+
+def _classification(found: Classification | None) -> ClassificationOut | None:
+    if found is None:
+        return None
+    return ClassificationOut(
+        resource_class=found.resource_class.value, rule=found.rule, reason=found.reason
+    )
+
+
+def _finding(finding: Finding) -> FindingOut:
+    return FindingOut(
+        check_id=finding.check_id,
+        title=finding.title,
+        severity=finding.severity.value,
+        confidence=finding.confidence.value,
+        resource=finding.resource,
+        location=LocationOut(
+            path=finding.location.path,
+            address=finding.location.address,
+            pointer=finding.location.pointer,
+            line=finding.location.line,
+        ),
+        message=finding.message,
+        evidence=[dict(e) for e in finding.evidence],
+        remediation=finding.remediation,
+        frameworks={k: list(v) for k, v in sorted(finding.frameworks.items())},
+        suppressed=finding.suppressed,
+        suppression_reason=finding.suppression_reason,
+    )
+
+
+def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = True) -> Report:
+    """Turn a scan result into the report model every renderer reads."""
+    documents = result.loaded.documents
+    inputs = []
+    resources: list[ResourceOut] = []
+    by_action: Counter[str] = Counter()
+    by_provider: Counter[str] = Counter()
+    for doc in documents:
+        read_during_plan = sum(1 for r in doc.resources if r.read_during_plan)
+        inputs.append(
+            InputOut(
+                path=doc.path,
+                kind=doc.kind.value,
+                format_version=doc.format_version,
+                terraform_version=doc.tool_version,
+                resource_changes=doc.resource_changes,
+                analysed=len(doc.resources) - read_during_plan,
+                data_sources_read_during_plan=read_during_plan,
+                skipped=[
+                    SkippedResourceOut(address=s.address, reason=s.reason, pointer=s.source.pointer)
+                    for s in doc.skipped
+                ],
+                warnings=list(doc.warnings),
+            )
+        )
+        for resource in doc.resources:
+            by_action[resource.action.value] += 1
+            by_provider[resource.provider] += 1
+            if include_resources:
+                resources.append(
+                    ResourceOut(
+                        address=resource.address,
+                        type=resource.type,
+                        mode="data" if resource.is_data else "managed",
+                        provider=resource.provider,
+                        action=resource.action.value,
+                        input=doc.path,
+                        previous_address=resource.previous_address,
+                        classification=_classification(
+                            result.classifications.get(resource.address)
+                        ),
+                        unknown=_unknowns(resource),
+                    )
+                )
+    resources.sort(key=lambda r: (r.address, r.input, r.action))
+    findings = sorted(
+        result.findings,
+        key=lambda f: (f.severity.rank, f.check_id, f.resource, f.location.path),
+    )
+    active = [f for f in findings if not f.suppressed]
+    class_counts = Counter(c.resource_class for c in result.classifications.values())
+    summary = SummaryOut(
+        resources=sum(len(d.resources) for d in documents),
+        skipped=sum(len(d.skipped) for d in documents),
+        by_action={a.value: by_action[a.value] for a in ACTION_ORDER if by_action[a.value]},
+        by_provider=dict(sorted(by_provider.items())),
+        classified={c.value: class_counts[c] for c in ResourceClass if class_counts[c]},
+        findings={s.value: sum(1 for f in active if f.severity is s) for s in SEVERITY_ORDER},
+        suppressed=len(findings) - len(active),
+        gate=GateOut(fail_on=fail_on.value, tripped=gate_tripped(findings, fail_on)),
+    )
+    return Report(
+        tool=ToolInfo(version=tool_version(), data=data_versions()),
+        inputs=inputs,
+        ignored_files=[
+            IgnoredFileOut(path=i.path, reason=i.reason) for i in result.loaded.ignored
+        ],
+        summary=summary,
+        resources=resources if include_resources else None,
+        findings=[_finding(f) for f in findings],
+    )

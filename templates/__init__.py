@@ -1,0 +1,1 @@
+"""Report templates of iacguard, installed as ``iacguard.templates`` (read with importlib)."""
