@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from iacguard import __version__
-from iacguard.report.model import SCHEMA_VERSION
 from iacguard.inputs.terraform_plan import SUPPORTED_FORMAT
+from iacguard.report.model import SCHEMA_VERSION
 
 
 def _package_version(name: str) -> str:

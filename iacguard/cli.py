@@ -107,7 +107,9 @@ def scan_command(
     inputs: InputsArg,
     output_format: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="Report format on standard output.", case_sensitive=False),
+        typer.Option(
+            "--format", "-f", help="Report format on standard output.", case_sensitive=False
+        ),
     ] = OutputFormat.TEXT,
     output: Annotated[
         list[Path] | None,
@@ -122,7 +124,8 @@ def scan_command(
         FailOn | None,
         typer.Option(
             "--fail-on",
-            help="Exit 1 when an unsuppressed finding is at or above this severity [default: high].",
+            help="Exit 1 when an unsuppressed finding is at or above this severity "
+            "[default: high].",
             case_sensitive=False,
             show_default=False,
         ),
@@ -140,8 +143,7 @@ def scan_command(
             fmt = format_for_path(path.suffix)
             if fmt is None:
                 raise UsageError(
-                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; "
-                    "use .json or .txt"
+                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; use .json or .txt"
                 )
             targets.append((path, fmt))
         loaded, settings = _load(inputs, config)
@@ -175,7 +177,9 @@ def version_command(
     if output_format is TextOrJson.JSON:
         import json
 
-        sys.stdout.write(json.dumps({"iacguard": tool_version(), "data": versions}, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps({"iacguard": tool_version(), "data": versions}, indent=2) + "\n"
+        )
         return
     lines = [f"iacguard {tool_version()}"]
     lines += [f"  {name} {value}" for name, value in versions.items()]
@@ -191,7 +195,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _stderr().print("iacguard: interrupted", markup=False)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last resort: never a traceback with values in it
+    except Exception as exc:
         if os.environ.get("IACGUARD_DEBUG"):
             raise
         _stderr().print(

@@ -33,7 +33,9 @@ _CREDENTIAL_PATTERNS: dict[str, str] = {
     "jwt": r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}",
     "huggingface-token": r"\bhf_[A-Za-z0-9]{30,}",
 }
-_CREDENTIAL_RE = re.compile("|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _CREDENTIAL_PATTERNS.items()))
+_CREDENTIAL_RE = re.compile(
+    "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _CREDENTIAL_PATTERNS.items())
+)
 
 # Attribute names whose string values are secrets whatever they look like. Matched against the
 # whole attribute name, never a substring (``kms_key_id`` and ``secret_arn`` are not secrets).

@@ -63,6 +63,7 @@ def _unknowns(resource: Resource) -> list[UnknownOut]:
                     path=format_path(path),
                     references=list(marker.references),
                     sources=list(marker.sources),
+                    origins=list(marker.origins),
                 )
             )
     return out
@@ -72,7 +73,7 @@ def _classification(found: Classification | None) -> ClassificationOut | None:
     if found is None:
         return None
     return ClassificationOut(
-        resource_class=found.resource_class.value, rule=found.rule, reason=found.reason
+        resource_class=found.resource_class, rule=found.rule, reason=found.reason
     )
 
 
@@ -162,9 +163,7 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
     return Report(
         tool=ToolInfo(version=tool_version(), data=data_versions()),
         inputs=inputs,
-        ignored_files=[
-            IgnoredFileOut(path=i.path, reason=i.reason) for i in result.loaded.ignored
-        ],
+        ignored_files=[IgnoredFileOut(path=i.path, reason=i.reason) for i in result.loaded.ignored],
         summary=summary,
         resources=resources if include_resources else None,
         findings=[_finding(f) for f in findings],

@@ -100,9 +100,7 @@ def _parse_json(name: str, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            name, f"malformed JSON: {exc.msg}", f"{exc.lineno}:{exc.colno}"
-        ) from None
+        raise InputError(name, f"malformed JSON: {exc.msg}", f"{exc.lineno}:{exc.colno}") from None
     except RecursionError:
         raise InputError(name, "malformed JSON: nested too deeply") from None
 
@@ -131,9 +129,7 @@ def _json_kind(document: Any) -> InputKind:
     if not isinstance(document, dict):
         raise _NotAnInput(f"a JSON {type(document).__name__}, not a Terraform plan")
     if "lineage" in document and "serial" in document:
-        raise _NotAnInput(
-            "a Terraform state file, not a plan: run `terraform show -json PLANFILE`"
-        )
+        raise _NotAnInput("a Terraform state file, not a plan: run `terraform show -json PLANFILE`")
     if "format_version" in document and "values" in document:
         raise _NotAnInput(
             "`terraform show -json` output of a state, not of a plan: "

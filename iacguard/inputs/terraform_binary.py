@@ -12,7 +12,9 @@ from iacguard.errors import InputError
 from iacguard.inputs.source import RawInput
 from iacguard.redaction import redact_text
 
-_HOW_TO = "run `terraform show -json PLANFILE > plan.json` in the Terraform folder and scan plan.json"
+_HOW_TO = (
+    "run `terraform show -json PLANFILE > plan.json` in the Terraform folder and scan plan.json"
+)
 
 
 def plan_json_from_binary(raw: RawInput, timeout: float = 600.0) -> bytes:
@@ -46,7 +48,9 @@ def plan_json_from_binary(raw: RawInput, timeout: float = 600.0) -> bytes:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise InputError(raw.name, f"`terraform show -json` took longer than {timeout:.0f}s") from None
+            raise InputError(
+                raw.name, f"`terraform show -json` took longer than {timeout:.0f}s"
+            ) from None
         except OSError as exc:
             raise InputError(raw.name, f"cannot run terraform: {exc.strerror}") from None
     if completed.returncode != 0:

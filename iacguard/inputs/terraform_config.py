@@ -36,7 +36,7 @@ class ConfigurationIndex:
 
     def __init__(self, configuration: Any) -> None:
         self._modules: dict[ModulePath, _Module] = {}
-        self._cache: dict[tuple[ModulePath, str], tuple[str, ...]] = {}
+        self._cache: dict[tuple[ModulePath, str, bool], tuple[str, ...]] = {}
         root = configuration.get("root_module") if isinstance(configuration, dict) else None
         if isinstance(root, dict):
             self._add_module((), root, {})
@@ -123,21 +123,48 @@ class ConfigurationIndex:
         and data sources are returned as absolute configuration addresses; root variables and
         locals, which the plan does not describe further, as ``var.x`` / ``module.m.local.y``.
         """
-        key = (module, reference)
+        return self._resolve(module, reference, through_data=False)
+
+    def origins(self, module: ModulePath, reference: str) -> tuple[str, ...]:
+        """Like :meth:`sources`, but also follows data sources to what *their* inputs reference.
+
+        A data source is only unknown at plan time because an input of it is; its origins are
+        the managed resources (or root variables) that make it so: the trust policy built by
+        ``data.aws_iam_policy_document.irsa`` originates in ``aws_iam_openid_connect_provider``.
+        """
+        return self._resolve(module, reference, through_data=True)
+
+    def _resolve(self, module: ModulePath, reference: str, through_data: bool) -> tuple[str, ...]:
+        key = (module, reference, through_data)
         cached = self._cache.get(key)
         if cached is None:
             found: set[str] = set()
-            self._follow(module, reference, found, 0)
+            self._follow(module, reference, found, 0, through_data)
             cached = tuple(sorted(found))
             self._cache[key] = cached
         return cached
 
-    def _follow(self, module: ModulePath, reference: str, found: set[str], depth: int) -> None:
+    def _follow(
+        self,
+        module: ModulePath,
+        reference: str,
+        found: set[str],
+        depth: int,
+        through_data: bool = False,
+    ) -> None:
         target = referenced_object(reference)
         if target is None:
             return
         if depth > _MAX_DEPTH:
             found.add(module_prefix(module) + target)
+            return
+        if through_data and target.startswith("data."):
+            refs = _collect_references(self.expressions(module, target))
+            refs = [r for r in _most_specific(refs) if referenced_object(r) is not None]
+            if not refs:
+                found.add(module_prefix(module) + target)
+            for ref in refs:
+                self._follow(module, ref, found, depth + 1, through_data)
             return
         if target.startswith("var."):
             if not module:
@@ -147,7 +174,7 @@ class ConfigurationIndex:
             argument = entry.call_expressions.get(target[4:]) if entry else None
             refs = _collect_references(argument)
             for ref in _most_specific(refs):
-                self._follow(module[:-1], ref, found, depth + 1)
+                self._follow(module[:-1], ref, found, depth + 1, through_data)
             return
         if target.startswith("local."):
             found.add(module_prefix(module) + target)
@@ -165,7 +192,7 @@ class ConfigurationIndex:
             if not refs:
                 found.add(module_prefix(module) + target)
             for ref in _most_specific(refs):
-                self._follow(child_path, ref, found, depth + 1)
+                self._follow(child_path, ref, found, depth + 1, through_data)
             return
         found.add(module_prefix(module) + target)
 
@@ -184,7 +211,9 @@ def _collect_references(expression: Any) -> list[str]:
             node_refs = node.get("references")
             if isinstance(node_refs, list):
                 refs.extend(r for r in node_refs if isinstance(r, str))
-            stack.extend(v for k, v in node.items() if k != "references" and isinstance(v, dict | list))
+            stack.extend(
+                v for k, v in node.items() if k != "references" and isinstance(v, dict | list)
+            )
         elif isinstance(node, list):
             stack.extend(node)
     return refs

@@ -78,7 +78,7 @@ def check_format_version(name: str, document: dict[str, Any]) -> tuple[str, list
             f"plan format_version {raw} is newer than "
             f"{SUPPORTED_FORMAT[0]}.{SUPPORTED_FORMAT[1]}; loaded, fields added since are ignored"
         )
-    return raw, warnings
+    return str(raw), warnings
 
 
 def provider_short_name(provider_name: str) -> str:
@@ -287,12 +287,15 @@ def _unknown(
         return Unknown(sensitive=sensitive)
     references = references_of(expression, ())
     sources: set[str] = set()
+    origins: set[str] = set()
     for reference in references:
         sources.update(config.sources(module, reference))
+        origins.update(config.origins(module, reference))
     prefix = "".join(f"module.{m}." for m in module)
     return Unknown(
         references=tuple(prefix + r for r in references),
         sources=tuple(sorted(sources)),
+        origins=tuple(sorted(origins)),
         sensitive=sensitive,
     )
 

@@ -59,7 +59,9 @@ def module_names(module_address: str | None) -> tuple[str, ...]:
     if not module_address:
         return ()
     parts = split_address(module_address)
-    return tuple(parts[i + 1].name for i in range(0, len(parts) - 1, 2) if parts[i].name == "module")
+    return tuple(
+        parts[i + 1].name for i in range(0, len(parts) - 1, 2) if parts[i].name == "module"
+    )
 
 
 def module_prefix(names: tuple[str, ...]) -> str:

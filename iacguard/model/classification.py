@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
+from typing import Literal
 
 from iacguard.model.resource import Resource
 
@@ -41,12 +43,16 @@ class ResourceClass(StrEnum):
     ENCRYPTION_KEY = "encryption-key"
 
 
+#: The kinds of rule that can decide a class, in order of precedence.
+ClassificationRule = Literal["tag", "config", "type", "tag-value", "name", "terraform-name"]
+
+
 @dataclass(frozen=True, slots=True)
 class Classification:
     """The class of a resource and the rule that decided it."""
 
     resource_class: ResourceClass
-    rule: str
+    rule: ClassificationRule
     """Stable id of the deciding rule: ``type``, ``tag``, ``tag-value``, ``name``,
     ``terraform-name``, ``config``."""
     reason: str
@@ -144,16 +150,46 @@ _NAMED_STORAGE: dict[str, str] = {
 # Words (whole tokens of a name or tag value) and the class they suggest, checked in order so
 # that "terraform-state" wins over "state" and "model-registry" over "model".
 _WORD_RULES: tuple[tuple[frozenset[str], ResourceClass], ...] = (
-    (frozenset({"tfstate", "terraform-state", "tf-state", "terraform-lock", "tf-lock"}),
-     ResourceClass.TERRAFORM_STATE),
-    (frozenset({"training-data", "training", "train", "dataset", "datasets", "corpus",
-                "labeled", "labelled"}), ResourceClass.TRAINING_DATA),
+    (
+        frozenset({"tfstate", "terraform-state", "tf-state", "terraform-lock", "tf-lock"}),
+        ResourceClass.TERRAFORM_STATE,
+    ),
+    (
+        frozenset(
+            {
+                "training-data",
+                "training",
+                "train",
+                "dataset",
+                "datasets",
+                "corpus",
+                "labeled",
+                "labelled",
+            }
+        ),
+        ResourceClass.TRAINING_DATA,
+    ),
     (frozenset({"model-registry", "registry"}), ResourceClass.MODEL_REGISTRY),
-    (frozenset({"model-artifacts", "model", "models", "artifacts", "artifact", "checkpoints",
-                "weights", "llm"}), ResourceClass.MODEL_ARTIFACTS),
+    (
+        frozenset(
+            {
+                "model-artifacts",
+                "model",
+                "models",
+                "artifacts",
+                "artifact",
+                "checkpoints",
+                "weights",
+                "llm",
+            }
+        ),
+        ResourceClass.MODEL_ARTIFACTS,
+    ),
     (frozenset({"feature-store", "features", "featurestore"}), ResourceClass.FEATURE_STORE),
-    (frozenset({"vector-store", "embeddings", "vectors", "vectordb", "rag"}),
-     ResourceClass.VECTOR_STORE),
+    (
+        frozenset({"vector-store", "embeddings", "vectors", "vectordb", "rag"}),
+        ResourceClass.VECTOR_STORE,
+    ),
     (frozenset({"prompts", "prompt-config"}), ResourceClass.PROMPT_CONFIG),
     (frozenset({"pipeline", "pipelines", "mlops"}), ResourceClass.PIPELINE),
     (frozenset({"secrets", "secret"}), ResourceClass.SECRETS),
@@ -167,7 +203,7 @@ def _tokens(text: str) -> list[str]:
     """Words of a name, with adjacent pairs joined (``model-artifacts`` matches as a pair)."""
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", text).lower()
     words = [w for w in _TOKEN_SPLIT.split(text) if w]
-    return [f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)] + words
+    return [f"{a}-{b}" for a, b in pairwise(words)] + words
 
 
 def _match_words(text: str) -> tuple[ResourceClass, str] | None:

@@ -36,6 +36,11 @@ class Unknown:
     plan's ``configuration``. Root input variables and locals appear as ``var.x`` / ``local.y``
     when they cannot be followed further."""
 
+    origins: tuple[str, ...] = ()
+    """Like ``sources``, but data sources are followed to the managed resources (or root
+    variables) whose unknown values make them unknown: the resources that must be created
+    before the value can be known."""
+
     sensitive: bool = False
     """Terraform also marks the value sensitive; it will be masked once known."""
 
@@ -45,7 +50,9 @@ class Unknown:
     def describe(self) -> str:
         """A short human explanation of where the value will come from."""
         if self.sources:
-            return "known after apply, from " + ", ".join(self.sources)
+            text = "known after apply, from " + ", ".join(self.sources)
+            extra = [o for o in self.origins if o not in self.sources]
+            return text + (" (which depends on " + ", ".join(extra) + ")" if extra else "")
         if self.references:
             return "known after apply, from " + ", ".join(self.references)
         return "computed by the provider after apply"

@@ -32,8 +32,20 @@ _ACTION_STYLE = {
 _MAX_ROWS = 25
 
 
-_IDENTITY_WORDS = ("iam", "policy", "role", "principal", "member", "identity", "service_account",
-                   "trust", "binding", "annotations", "oidc", "permission")
+_IDENTITY_WORDS = (
+    "iam",
+    "policy",
+    "role",
+    "principal",
+    "member",
+    "identity",
+    "service_account",
+    "trust",
+    "binding",
+    "annotations",
+    "oidc",
+    "permission",
+)
 
 
 def _identity_relevant(address: str, path: str) -> bool:
@@ -71,7 +83,11 @@ def build_console_report(report: Report) -> Group:
             item.terraform_version or "-",
             str(item.resource_changes),
             str(item.analysed)
-            + (f" +{item.data_sources_read_during_plan} data" if item.data_sources_read_during_plan else ""),
+            + (
+                f" +{item.data_sources_read_during_plan} data"
+                if item.data_sources_read_during_plan
+                else ""
+            ),
             str(len(item.skipped)),
         )
     parts.append(inputs)
@@ -102,7 +118,12 @@ def build_console_report(report: Report) -> Group:
             table = Table(title="AI stack resources", title_justify="left")
             for column in ("class", "address", "action", "why"):
                 table.add_column(column, overflow="fold")
-            classified.sort(key=lambda r: (r.classification.resource_class if r.classification else "", r.address))
+            classified.sort(
+                key=lambda r: (
+                    r.classification.resource_class if r.classification else "",
+                    r.address,
+                )
+            )
             for resource in classified[:_MAX_ROWS]:
                 assert resource.classification is not None
                 table.add_row(
@@ -117,19 +138,20 @@ def build_console_report(report: Report) -> Group:
         unknown = [(r.address, u) for r in report.resources for u in r.unknown]
         identity = [(a, u) for a, u in unknown if _identity_relevant(a, u.path)]
         if identity:
-            table = Table(
-                title="Identity and policy values known only after apply", title_justify="left"
-            )
-            for column in ("resource", "attribute", "comes from"):
-                table.add_column(column, overflow="fold")
-            for address, item in identity[:_MAX_ROWS]:
-                table.add_row(
-                    escape(address),
-                    escape(item.path),
-                    escape(", ".join(item.sources or item.references)),
-                )
-            _more(table, min(len(identity), _MAX_ROWS), len(identity), 3)
-            parts.append(table)
+            grouped: dict[str, tuple[list[str], set[str]]] = {}
+            for address, value in identity:
+                paths, origins = grouped.setdefault(address, ([], set()))
+                paths.append(value.path)
+                origins.update(value.origins or value.sources or value.references)
+            lines = Text("Identity and policy values known only after apply\n", style="bold")
+            for shown, (address, (paths, origins)) in enumerate(grouped.items()):
+                if shown == _MAX_ROWS:
+                    lines.append(f"  … and {len(grouped) - shown} more (see --format json)\n")
+                    break
+                lines.append(f"  {address}", style="bold")
+                lines.append(f"  {', '.join(dict.fromkeys(paths))}\n")
+                lines.append(f"      depends on {', '.join(sorted(origins))}\n", style="dim")
+            parts.append(lines)
         if len(unknown) > len(identity):
             parts.append(
                 Text(
@@ -147,8 +169,8 @@ def build_console_report(report: Report) -> Group:
         table = Table(title="Skipped resources", title_justify="left")
         for column in ("input", "address", "reason"):
             table.add_column(column, overflow="fold")
-        for path, item in skipped:
-            table.add_row(escape(path), escape(item.address), escape(item.reason))
+        for path, entry in skipped:
+            table.add_row(escape(path), escape(entry.address), escape(entry.reason))
         parts.append(table)
     if report.ignored_files:
         table = Table(title="Files not read", title_justify="left")

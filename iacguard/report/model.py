@@ -8,11 +8,13 @@ changing a meaning, is a major bump (``2.0``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+from iacguard.model.classification import ResourceClass
+
+SCHEMA_VERSION: Final = "1.0"
 
 
 class _Model(BaseModel):
@@ -65,8 +67,10 @@ class IgnoredFileOut(_Model):
 class ClassificationOut(_Model):
     """The class of a resource in the AI stack and the rule that decided it."""
 
-    resource_class: str = Field(alias="class", serialization_alias="class")
-    rule: str = Field(description="type, tag, tag-value, name, terraform-name or config")
+    resource_class: ResourceClass = Field(alias="class", serialization_alias="class")
+    rule: Literal["tag", "config", "type", "tag-value", "name", "terraform-name"] = Field(
+        description="The kind of rule that decided"
+    )
     reason: str
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -78,6 +82,10 @@ class UnknownOut(_Model):
     path: str = Field(description="Attribute path, e.g. assume_role_policy")
     references: list[str] = Field(description="Configuration references of its expression")
     sources: list[str] = Field(description="Resources whose values it will be built from")
+    origins: list[str] = Field(
+        description="Managed resources (or root variables) that must exist before it is known, "
+        "following data sources through their own inputs"
+    )
 
 
 class ResourceOut(_Model):
