@@ -17,6 +17,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+try:  # typer >= 0.20 vendors click
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover - older typer with click installed beside it
+    import click.exceptions as _click_exceptions  # type: ignore[no-redef]
+
 from iacguard.about import data_versions, tool_version
 from iacguard.config import Config, find_and_load_config
 from iacguard.errors import IacguardError, UsageError
@@ -187,12 +192,24 @@ def version_command(
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turning surprises into one line and exit 3."""
+    """Console-script entry point.
+
+    Usage errors become one line and exit 2; surprises become one line and exit 3.
+    """
     try:
-        app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
+        code = app(standalone_mode=False)
+    except _click_exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except _click_exceptions.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        _stderr().print(f"iacguard: error: {message}{hint}", markup=False)
+        sys.exit(EXIT_USAGE)
+    except _click_exceptions.ClickException as exc:
+        _stderr().print(f"iacguard: error: {' '.join(exc.format_message().split())}", markup=False)
+        sys.exit(EXIT_USAGE)
+    except (KeyboardInterrupt, typer.Abort):
         _stderr().print("iacguard: interrupted", markup=False)
         sys.exit(130)
     except Exception as exc:
@@ -204,6 +221,7 @@ def main() -> None:
             markup=False,
         )
         sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iacguard.errors import ConfigError
 from iacguard.findings import FailOn
+from iacguard.inputs import yaml_problem
 from iacguard.model.classification import ResourceClass
 
 DEFAULT_FILES = (".iacguard.yaml", ".iacguard.yml")

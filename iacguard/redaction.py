@@ -77,7 +77,7 @@ def mask_credentials(tree: Any) -> Any:
     if tree is None or isinstance(tree, bool | int | float):
         return tree
     try:
-        text = json.dumps(tree, separators=(",", ":"), default=repr)
+        text = json.dumps(tree, separators=(",", ":"), ensure_ascii=False, default=repr)
     except (TypeError, ValueError):  # pragma: no cover - trees are JSON values
         text = ""
     if text and _QUICK_RE.search(text) is None:

@@ -49,6 +49,8 @@ locals {
     Environment = "prod"
     ManagedBy   = "terraform"
   }
+
+  workload_namespaces = toset(["inference", "agents"])
 }
 
 # ---------------------------------------------------------------------------
@@ -245,7 +247,7 @@ module "agent_irsa" {
 # ---------------------------------------------------------------------------
 
 resource "kubernetes_namespace_v1" "workload" {
-  for_each = toset(["inference", "agents"])
+  for_each = local.workload_namespaces
 
   metadata {
     name = each.key

@@ -9,6 +9,7 @@ with its reason when it was found by searching a folder.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -86,7 +87,15 @@ def load_raw(raw: RawInput) -> InputDocument:
     if not stripped:
         raise InputError(raw.name, "empty file, not a Terraform plan")
     if stripped[0] in "{[" or raw.suffix == ".json":
-        document = _parse_json(raw.name, text)
+        try:
+            document = _parse_json(raw.name, text)
+        except InputError as exc:
+            # In a searched folder, broken JSON that is not even trying to be a plan (an
+            # editor's settings file with comments) is passed over with its reason; broken
+            # JSON that looks like a plan is an error, so a truncated plan never passes CI.
+            if raw.from_folder and not _looks_like_plan(text):
+                raise _NotAnInput(exc.one_line().removeprefix(f"{raw.name}:").strip()) from None
+            raise
     else:
         _reject_yaml(raw.name, text)
     kind = _json_kind(document)
@@ -96,13 +105,18 @@ def load_raw(raw: RawInput) -> InputDocument:
     return loader(raw.name, document)
 
 
+def _looks_like_plan(text: str) -> bool:
+    head = text[:65536]
+    return '"format_version"' in head or '"resource_changes"' in head
+
+
 def _parse_json(name: str, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(name, f"malformed JSON: {exc.msg}", f"{exc.lineno}:{exc.colno}") from None
     except RecursionError:
-        raise InputError(name, "malformed JSON: nested too deeply") from None
+        raise InputError(name, "JSON nested too deeply to read") from None
 
 
 def _reject_yaml(name: str, text: str) -> NoReturn:
@@ -112,13 +126,21 @@ def _reject_yaml(name: str, text: str) -> NoReturn:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else None
-        problem = getattr(exc, "problem", None) or "not valid JSON or YAML"
+        problem = yaml_problem(exc)
         raise InputError(name, f"malformed YAML: {problem}", position) from None
+    except RecursionError:
+        raise InputError(name, "YAML nested too deeply") from None
     if any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
         raise _NotAnInput(NOT_YET[InputKind.KUBERNETES_MANIFEST])
     if any(isinstance(d, dict | list) for d in documents):
         raise _NotAnInput("a YAML document, not a Terraform plan JSON")
     raise _NotAnInput("text that is not JSON, not a Terraform plan")
+
+
+def yaml_problem(exc: Exception) -> str:
+    """PyYAML's description of a problem, without the file content it sometimes quotes."""
+    problem = str(getattr(exc, "problem", None) or "not valid YAML")
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "(...)", problem)
 
 
 def _json_kind(document: Any) -> InputKind:
@@ -127,7 +149,10 @@ def _json_kind(document: Any) -> InputKind:
     if isinstance(document, list):
         raise _NotAnInput("a JSON array, not a Terraform plan (expected an object)")
     if not isinstance(document, dict):
-        raise _NotAnInput(f"a JSON {type(document).__name__}, not a Terraform plan")
+        kind = {str: "string", int: "number", float: "number", bool: "boolean"}.get(
+            type(document), "null"
+        )
+        raise _NotAnInput(f"a JSON {kind}, not a Terraform plan (expected an object)")
     if "lineage" in document and "serial" in document:
         raise _NotAnInput("a Terraform state file, not a plan: run `terraform show -json PLANFILE`")
     if "format_version" in document and "values" in document:

@@ -47,6 +47,7 @@ _FAMILIES = {
 }
 
 _MARKED_SENSITIVE = Sensitive("marked sensitive by Terraform")
+_TOO_DEEP = Sensitive("nested too deeply to inspect")
 
 
 def is_plan(document: Any) -> bool:
@@ -197,7 +198,9 @@ def _resource_from_change(
         after = _masked(change.get("after"), change.get("after_sensitive"))
         unknown = change.get("after_unknown")
         if unknown:
-            after = _with_unknowns(after, unknown, (), config, module, local)
+            after = _with_unknowns(
+                after, unknown, change.get("after_sensitive"), (), config, module, local
+            )
     except RecursionError:
         return SkippedResource(address, "attribute values are nested too deeply", source)
     return Resource(
@@ -224,10 +227,17 @@ def _resource_from_change(
 
 
 def _masked(value: Any, sensitive: Any) -> Any:
-    """Apply Terraform's sensitivity markers, then mask credential-looking values."""
-    if sensitive:
-        value = _apply_sensitive(value, sensitive)
-    return mask_credentials(value)
+    """Apply Terraform's sensitivity markers, then mask credential-looking values.
+
+    A tree nested too deeply to walk is masked whole: it cannot be inspected, so it cannot be
+    shown.
+    """
+    try:
+        if sensitive:
+            value = _apply_sensitive(value, sensitive)
+        return mask_credentials(value)
+    except RecursionError:
+        return _TOO_DEEP
 
 
 def _apply_sensitive(value: Any, marker: Any) -> Any:
@@ -244,23 +254,42 @@ def _apply_sensitive(value: Any, marker: Any) -> Any:
     return value
 
 
+def _sub_marker(marker: Any, step: str | int) -> Any:
+    """The part of a sensitivity marker tree that applies below ``step``."""
+    if marker is True:
+        return True
+    if isinstance(marker, dict) and isinstance(step, str):
+        return marker.get(step)
+    if isinstance(marker, list) and isinstance(step, int) and step < len(marker):
+        return marker[step]
+    return None
+
+
 def _with_unknowns(
     value: Any,
     marker: Any,
+    sensitive: Any,
     path: AttributePath,
     config: ConfigurationIndex,
     module: ModulePath,
     local: str,
 ) -> Any:
+    """Insert :class:`Unknown` where ``after_unknown`` says, walking ``after_sensitive`` too."""
     if marker is True:
-        return _unknown(config, module, local, path, isinstance(value, Sensitive))
+        return _unknown(config, module, local, path, sensitive is True)
     if isinstance(marker, dict):
         if not isinstance(value, dict):
             value = {}
         for key, sub in marker.items():
             if sub:
                 value[key] = _with_unknowns(
-                    value.get(key), sub, (*path, key), config, module, local
+                    value.get(key),
+                    sub,
+                    _sub_marker(sensitive, key),
+                    (*path, key),
+                    config,
+                    module,
+                    local,
                 )
     elif isinstance(marker, list):
         if not isinstance(value, list):
@@ -270,7 +299,13 @@ def _with_unknowns(
                 while len(value) <= index:
                     value.append(None)
                 value[index] = _with_unknowns(
-                    value[index], sub, (*path, index), config, module, local
+                    value[index],
+                    sub,
+                    _sub_marker(sensitive, index),
+                    (*path, index),
+                    config,
+                    module,
+                    local,
                 )
     return value
 
@@ -372,5 +407,5 @@ def _variables(variables: Any, config: ConfigurationIndex) -> dict[str, object]:
         if key in sensitive and value is not None:
             result[key] = _MARKED_SENSITIVE
         else:
-            result[key] = mask_credentials(value)
+            result[key] = _masked(value, None)
     return result

@@ -8,10 +8,14 @@ replaced by an :class:`Unknown` or a :class:`Sensitive` marker.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 #: A path into an attribute tree: keys of objects and indexes of lists.
 AttributePath = tuple[str | int, ...]
@@ -128,6 +132,8 @@ def format_path(path: AttributePath) -> str:
     for step in path:
         if isinstance(step, int):
             out += f"[{step}]"
+        elif not _IDENTIFIER.match(step):
+            out += "[" + json.dumps(step) + "]"
         else:
             out += f".{step}" if out else step
     return out
