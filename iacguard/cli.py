@@ -17,10 +17,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-try:  # typer >= 0.20 vendors click
-    from typer._click import exceptions as _click_exceptions
-except ImportError:  # pragma: no cover - older typer with click installed beside it
-    import click.exceptions as _click_exceptions  # type: ignore[no-redef]
+# typer vendors click since 0.29: its exceptions are how usage errors arrive.
+from typer._click import exceptions as _click_exceptions
 
 from iacguard.about import data_versions, tool_version
 from iacguard.config import Config, find_and_load_config

@@ -53,9 +53,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"{path}{where}: malformed YAML: {getattr(exc, 'problem', exc)}"
-        ) from None
+        raise ConfigError(f"{path}{where}: malformed YAML: {yaml_problem(exc)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

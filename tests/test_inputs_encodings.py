@@ -198,14 +198,15 @@ def test_folder_finds_plans_and_lists_what_it_passes_over(tmp_path: Path) -> Non
 
     ignored = {i["path"]: i["reason"] for i in report["ignored_files"]}
     expected_ignored = {
-        str(Path("proj", "main.tf")),
+        str(Path("proj", "*.tf")),
         str(Path("proj", "k8s", "serviceaccount.yaml")),
         str(Path("proj", "k8s", "values.yml")),
         str(Path("proj", "package.json")),
     }
     assert set(ignored) == expected_ignored
     assert all(reason.strip() for reason in ignored.values())
-    assert "hcl" in ignored[str(Path("proj", "main.tf"))].lower()
+    # HCL files are listed once per Terraform folder, with how many there are
+    assert "1 terraform hcl file" in ignored[str(Path("proj", "*.tf"))].lower()
     assert not any(".terraform" in path for path in [*found, *ignored])
     assert not any("README" in path for path in ignored)
 
@@ -215,7 +216,7 @@ def test_folder_text_report_lists_files_not_read(tmp_path: Path) -> None:
     run = run_iacguard("scan", "proj", cwd=tmp_path)
     assert_no_traceback(run)
     assert run.returncode == 0, run.describe()
-    for name in ("main.tf", "serviceaccount.yaml", "values.yml", "package.json"):
+    for name in ("*.tf", "serviceaccount.yaml", "values.yml", "package.json"):
         assert name in run.stdout, run.describe()
     assert ".terraform" not in run.stdout
 
@@ -252,7 +253,7 @@ def test_folder_through_the_python_api(tmp_path: Path) -> None:
         [str(project / "plan.json"), str(project / "envs" / "prod" / "plan.json")]
     )
     assert {Path(i.path).name for i in result.ignored} == {
-        "main.tf",
+        "*.tf",
         "serviceaccount.yaml",
         "values.yml",
         "package.json",

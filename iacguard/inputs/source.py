@@ -111,6 +111,7 @@ def _walk(folder: Path) -> Iterator[Path]:
 def _search_folder(folder: Path) -> tuple[list[RawInput], list[IgnoredFile]]:
     found: list[RawInput] = []
     passed: list[IgnoredFile] = []
+    hcl: dict[Path, int] = {}
     for path in _walk(folder):
         suffix = path.suffix.lower()
         name = str(path)
@@ -121,12 +122,16 @@ def _search_folder(folder: Path) -> tuple[list[RawInput], list[IgnoredFile]]:
                 IgnoredFile(name, "Kubernetes manifests and Helm charts are not read yet")
             )
         elif suffix in _HCL_SUFFIXES:
-            passed.append(
-                IgnoredFile(
-                    name,
-                    "Terraform HCL is not read yet: scan `terraform show -json` output instead",
-                )
+            hcl[path.parent] = hcl.get(path.parent, 0) + 1
+    # One entry per Terraform folder, not one per file: the folder is the unit HCL comes in.
+    for parent, count in sorted(hcl.items()):
+        passed.append(
+            IgnoredFile(
+                f"{parent}{os.sep}*.tf",
+                f"{count} Terraform HCL file{'s' if count != 1 else ''}: HCL is not read yet, "
+                "scan `terraform show -json` output instead",
             )
+        )
     return found, passed
 
 
