@@ -1,5 +1,42 @@
 """Built-in checks of iacguard, installed as ``iacguard.checks``.
 
-Built-in checks register through the ``iacguard.checks`` entry-point group, like third-party
-plugins. The checks engine arrives with the next version; this package is its home.
+They register through the ``iacguard.checks`` entry-point group (entry point ``iacguard`` →
+:data:`CHECKS`), the same way third-party plugins do. Each module holds the checks of one
+subject; every check is listed here explicitly, nothing registers itself on import.
 """
+
+from iacguard.checks.credentials import (
+    aws_iam_access_key,
+    azure_application_password,
+    gcp_service_account_key,
+    k8s_secret_cloud_credentials,
+)
+from iacguard.checks.iam import aws_iam_admin_wildcard
+from iacguard.checks.logging import (
+    azure_openai_diagnostics,
+    bedrock_invocation_logging,
+    sagemaker_endpoint_data_capture,
+    vertex_endpoint_logging,
+)
+from iacguard.checks.sagemaker import (
+    sagemaker_notebook_direct_internet,
+    sagemaker_notebook_root_access,
+)
+from iacguard.checks.storage import ai_storage_public
+
+from iacguard.engine.check import Check
+
+CHECKS: tuple[Check, ...] = (
+    ai_storage_public,
+    aws_iam_access_key,
+    aws_iam_admin_wildcard,
+    azure_application_password,
+    azure_openai_diagnostics,
+    bedrock_invocation_logging,
+    gcp_service_account_key,
+    k8s_secret_cloud_credentials,
+    sagemaker_endpoint_data_capture,
+    sagemaker_notebook_direct_internet,
+    sagemaker_notebook_root_access,
+    vertex_endpoint_logging,
+)

@@ -6,6 +6,8 @@ error (a bug: please report it).
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import shutil
 import sys
@@ -16,14 +18,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 # typer vendors click since 0.29: its exceptions are how usage errors arrive.
 from typer._click import exceptions as _click_exceptions
 
 from iacguard.about import data_versions, tool_version
 from iacguard.config import Config, find_and_load_config
+from iacguard.engine import Check, discover_checks
+from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
+from iacguard.frameworks import Catalog, load_catalog
 from iacguard.inputs import LoadResult, load_inputs
 from iacguard.redaction import redact_text
 from iacguard.report import RENDERERS, OutputFormat, format_for_path
@@ -98,6 +104,16 @@ def _load(inputs: list[str], config_path: Path | None) -> tuple[LoadResult, Conf
     return loaded, config
 
 
+ChecksDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checks-dir",
+        help="Also load the checks defined in the Python files of DIR. Repeatable.",
+        file_okay=False,
+    ),
+]
+
+
 def _stdout_console() -> Console:
     width = None
     if not sys.stdout.isatty():
@@ -137,6 +153,24 @@ def scan_command(
         bool,
         typer.Option("--no-resources", help="Leave the per-resource list out of the report."),
     ] = False,
+    checks_dir: ChecksDirOpt = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Report only findings not recorded in this baseline file.",
+            dir_okay=False,
+        ),
+    ] = None,
+    create_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--create-baseline",
+            help="Record the current unsuppressed findings in FILE (adopting iacguard on an "
+            "existing stack).",
+            dir_okay=False,
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Scan inputs and report what they will deploy, classified, with findings."""
@@ -149,11 +183,22 @@ def scan_command(
                     f"--output {path}: unknown suffix {path.suffix or '(none)'}; use .json or .txt"
                 )
             targets.append((path, fmt))
+        checks = discover_checks(checks_dir or [])
         loaded, settings = _load(inputs, config)
+        recorded = load_baseline(baseline) if baseline else frozenset()
         gate = fail_on or settings.fail_on or FailOn.HIGH
         with _progress("Analysing…"):
-            result = scan(loaded, settings.classification)
+            result = scan(loaded, settings, checks, recorded, str(baseline or ""))
             report = build_report(result, gate, include_resources=not no_resources)
+        if create_baseline is not None:
+            try:
+                create_baseline.write_text(
+                    render_baseline(result.findings, tool_version()), encoding="utf-8"
+                )
+            except OSError as exc:
+                raise UsageError(
+                    f"--create-baseline {create_baseline}: cannot write: {exc.strerror}"
+                ) from None
         for path, fmt in targets:
             try:
                 path.write_text(RENDERERS[fmt](report), encoding="utf-8")
@@ -167,6 +212,179 @@ def scan_command(
         sys.stdout.write(RENDERERS[output_format](report))
         sys.stdout.flush()
     raise typer.Exit(EXIT_GATE if report.summary.gate.tripped else EXIT_OK)
+
+
+checks_app = typer.Typer(
+    name="checks", help="List and explain the checks iacguard runs.", no_args_is_help=True
+)
+app.add_typer(checks_app)
+
+
+def _check_json(item: Check) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "severity": item.severity.value,
+        "confidence": item.confidence.value,
+        "inspects": list(item.inspects),
+        "frameworks": {k: list(v) for k, v in sorted(item.frameworks.items())},
+        "remediation": item.remediation,
+        "provider": item.provider,
+        "docs": item.docs,
+    }
+
+
+@checks_app.command("list")
+def checks_list_command(
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
+    ] = TextOrJson.TEXT,
+    checks_dir: ChecksDirOpt = None,
+) -> None:
+    """List every check: built-in, from plugins and from --checks-dir."""
+    try:
+        checks = discover_checks(checks_dir or [])
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    if output_format is TextOrJson.JSON:
+        document = {"checks": [_check_json(c) for c in checks]}
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "severity", "title", "provider"):
+        table.add_column(column, overflow="fold")
+    for item in checks:
+        table.add_row(item.id, item.severity.value, item.title, item.provider)
+    _stdout_console().print(table)
+
+
+@checks_app.command("show")
+def checks_show_command(
+    check_id: Annotated[str, typer.Argument(metavar="ID", help="A check id.")],
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
+    ] = TextOrJson.TEXT,
+    checks_dir: ChecksDirOpt = None,
+) -> None:
+    """Show a check's metadata and documentation."""
+    try:
+        checks = {c.id: c for c in discover_checks(checks_dir or [])}
+        item = checks.get(check_id)
+        if item is None:
+            close = difflib.get_close_matches(check_id, list(checks), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"unknown check id {check_id!r}{hint}; see `iacguard checks list`")
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    if output_format is TextOrJson.JSON:
+        sys.stdout.write(json.dumps(_check_json(item), indent=2, ensure_ascii=False) + "\n")
+        return
+    catalog = load_catalog()
+    lines = [
+        f"{item.id}: {item.title}",
+        f"severity {item.severity.value}, confidence {item.confidence.value}, "
+        f"provided by {item.provider}",
+        f"inspects: {', '.join(item.inspects)}",
+        "frameworks:",
+    ]
+    for framework_id, controls in sorted(item.frameworks.items()):
+        framework = catalog.frameworks[framework_id]
+        for control_id in controls:
+            title = framework.controls[control_id].title
+            lines.append(f"  {framework_id} {control_id}: {title}")
+    lines += ["", item.docs, "", f"Remediation: {item.remediation}"]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command("frameworks")
+def frameworks_command(
+    control: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]",
+            help="A control id, current or legacy (PR.AA-05, PR.AC-4, ASI03, AGENT-03, NHI5...).",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
+    ] = TextOrJson.TEXT,
+    checks_dir: ChecksDirOpt = None,
+) -> None:
+    """List frameworks and their controls, or resolve one control id and list its checks."""
+    try:
+        catalog = load_catalog()
+        checks = discover_checks(checks_dir or [])
+        if control is None:
+            _print_frameworks(catalog, checks, output_format)
+            return
+        resolution = catalog.resolve(control)
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    mapped = {
+        (c.framework, c.id): [
+            item.id for item in checks if c.id in item.frameworks.get(c.framework, ())
+        ]
+        for c in resolution.controls
+    }
+    if output_format is TextOrJson.JSON:
+        document = {
+            "query": resolution.query,
+            "via": resolution.via,
+            "controls": [
+                {
+                    "framework": c.framework,
+                    "id": c.id,
+                    "title": c.title,
+                    "checks": mapped[(c.framework, c.id)],
+                }
+                for c in resolution.controls
+            ],
+        }
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    lines = []
+    if resolution.via:
+        lines.append(resolution.via)
+    for c in resolution.controls:
+        lines.append(f"{c.framework} {c.id}: {c.title}")
+        found = mapped[(c.framework, c.id)]
+        lines.append("  checks: " + (", ".join(found) if found else "(none map to it yet)"))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _print_frameworks(catalog: Catalog, checks: list[Check], output_format: TextOrJson) -> None:
+    counts: dict[tuple[str, str], int] = {}
+    for item in checks:
+        for framework_id, controls in item.frameworks.items():
+            for control_id in controls:
+                counts[(framework_id, control_id)] = counts.get((framework_id, control_id), 0) + 1
+    if output_format is TextOrJson.JSON:
+        document = {
+            "catalog_version": catalog.version,
+            "frameworks": [
+                {
+                    "id": f.id,
+                    "name": f.name,
+                    "version": f.version,
+                    "url": f.url,
+                    "controls": [
+                        {"id": c.id, "title": c.title, "checks": counts.get((f.id, c.id), 0)}
+                        for c in f.controls.values()
+                    ],
+                }
+                for f in catalog.frameworks.values()
+            ],
+        }
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    lines = []
+    for framework in catalog.frameworks.values():
+        lines.append(f"{framework.id}: {framework.name} {framework.version}")
+        for c in framework.controls.values():
+            used = counts.get((framework.id, c.id), 0)
+            lines.append(f"  {c.id:<16} {c.title}" + (f"  [{used} checks]" if used else ""))
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 @app.command("version")

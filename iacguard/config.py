@@ -7,6 +7,7 @@ Only the CLI calls :func:`find_and_load_config`; everything else receives a :cla
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,45 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from iacguard.errors import ConfigError
-from iacguard.findings import FailOn
+from iacguard.findings import FailOn, Severity
 from iacguard.inputs import yaml_problem
 from iacguard.model.classification import ResourceClass
 
 DEFAULT_FILES = (".iacguard.yaml", ".iacguard.yml")
 
 
+class ChecksSettings(BaseModel):
+    """Which checks run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enable: list[str] | None = Field(
+        None, description="Run only these check ids (default: every check)"
+    )
+    disable: list[str] = Field(default_factory=list, description="Check ids not to run")
+
+
+class WaiverSettings(BaseModel):
+    """Accept the findings of one check on matching resources, for a reason, until a date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    check: str = Field(min_length=1, description="Check id (glob allowed)")
+    resource: str = Field("*", min_length=1, description="Resource address glob")
+    reason: str = Field(min_length=1, description="Why the risk is accepted (required)")
+    expires: date | None = Field(None, description="Last day the waiver applies (YYYY-MM-DD)")
+
+
 class Config(BaseModel):
     """Settings a team keeps in its repository. Command-line options win over these."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    checks: ChecksSettings = Field(default_factory=ChecksSettings)
+    severity: dict[str, Severity] = Field(
+        default_factory=dict, description="Check id → severity overriding the check's default"
+    )
+    waivers: list[WaiverSettings] = Field(default_factory=list)
 
     fail_on: FailOn | None = Field(
         None, description="Default for --fail-on: critical, high, medium, low or none"

@@ -6,6 +6,7 @@ The checks engine (next version) produces :class:`Finding` objects; reports rend
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -80,11 +81,41 @@ class Finding:
     """Framework id → control ids (``nist-csf-2.0`` → ``("PR.AA-05",)``)."""
     suppressed: bool = False
     suppression_reason: str | None = None
+    suppressed_by: str | None = None
+    """``inline`` (tag or annotation on the resource), ``waiver`` (configuration file) or
+    ``baseline``."""
+    key: str = ""
+    """Distinguishes several findings of one check on one resource (part of the fingerprint)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable id of the finding across runs: check, resource address and key."""
+        digest = hashlib.sha256(f"{self.check_id}\0{self.resource}\0{self.key}".encode())
+        return digest.hexdigest()[:32]
 
 
-def gate_tripped(findings: Iterable[Finding], fail_on: FailOn) -> bool:
-    """True when an unsuppressed finding is at or above the ``--fail-on`` threshold."""
+def gate_reasons(findings: Iterable[Finding], fail_on: FailOn, check_errors: int = 0) -> list[str]:
+    """Why the ``--fail-on`` gate trips; empty when it does not.
+
+    It trips on an unsuppressed finding at or above the threshold, and on a check that failed
+    to run (its findings are unknown, so the gate cannot say the change is clean).
+    """
     if fail_on is FailOn.NONE:
-        return False
+        return []
     threshold = Severity(fail_on.value).rank
-    return any(not f.suppressed and f.severity.rank <= threshold for f in findings)
+    reasons = []
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
+    for finding in findings:
+        if not finding.suppressed and finding.severity.rank <= threshold:
+            counts[finding.severity] += 1
+    for severity, count in counts.items():
+        if count:
+            reasons.append(f"{count} {severity.value} finding{'s' if count != 1 else ''}")
+    if check_errors:
+        reasons.append(f"{check_errors} check{'s' if check_errors != 1 else ''} failed to run")
+    return reasons
+
+
+def gate_tripped(findings: Iterable[Finding], fail_on: FailOn, check_errors: int = 0) -> bool:
+    """True when an unsuppressed finding is at or above the ``--fail-on`` threshold."""
+    return bool(gate_reasons(findings, fail_on, check_errors))

@@ -6,20 +6,22 @@ Takes data and returns data; the CLI does the reading of options and the writing
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from iacguard.about import data_versions, tool_version
-from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, gate_tripped
+from iacguard.config import Config
+from iacguard.engine.check import Check
+from iacguard.engine.context import ScanIndex
+from iacguard.engine.runner import EngineResult, run_checks, select_checks
+from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, gate_reasons
 from iacguard.inputs import LoadResult
-from iacguard.model.classification import (
-    Classification,
-    ResourceClass,
-    classify_all,
-)
+from iacguard.model.classification import Classification, ResourceClass, classify_all
 from iacguard.model.resource import ACTION_ORDER, Resource
 from iacguard.model.values import Unknown, format_path
 from iacguard.report.model import (
+    CheckErrorOut,
     ClassificationOut,
     FindingOut,
     GateOut,
@@ -32,6 +34,7 @@ from iacguard.report.model import (
     SummaryOut,
     ToolInfo,
     UnknownOut,
+    WaiverOut,
 )
 
 
@@ -41,16 +44,29 @@ class ScanResult:
 
     loaded: LoadResult
     classifications: Mapping[str, Classification]
-    findings: tuple[Finding, ...]
+    engine: EngineResult
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding, suppressed ones included."""
+        return self.engine.findings
 
 
 def scan(
-    loaded: LoadResult, class_overrides: Mapping[str, ResourceClass] | None = None
+    loaded: LoadResult,
+    config: Config,
+    checks: Sequence[Check],
+    baseline: frozenset[str] = frozenset(),
+    baseline_name: str = "",
+    today: date | None = None,
 ) -> ScanResult:
-    """Classify the loaded resources and run the checks (none yet) over them."""
+    """Classify the loaded resources and run the selected checks over them."""
     resources = [r for doc in loaded.documents for r in doc.resources]
-    classifications = classify_all(resources, class_overrides)
-    return ScanResult(loaded, classifications, findings=())
+    classifications = classify_all(resources, config.classification)
+    index = ScanIndex(resources, classifications)
+    selected = select_checks(checks, config)
+    engine = run_checks(selected, index, config, baseline, baseline_name, today)
+    return ScanResult(loaded, classifications, engine)
 
 
 def _unknowns(resource: Resource) -> list[UnknownOut]:
@@ -95,7 +111,9 @@ def _finding(finding: Finding) -> FindingOut:
         remediation=finding.remediation,
         frameworks={k: list(v) for k, v in sorted(finding.frameworks.items())},
         suppressed=finding.suppressed,
+        suppressed_by=finding.suppressed_by,
         suppression_reason=finding.suppression_reason,
+        fingerprint=finding.fingerprint,
     )
 
 
@@ -149,6 +167,8 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
         key=lambda f: (f.severity.rank, f.check_id, f.resource, f.location.path),
     )
     active = [f for f in findings if not f.suppressed]
+    errors = result.engine.errors
+    reasons = gate_reasons(findings, fail_on, len(errors))
     class_counts = Counter(c.resource_class for c in result.classifications.values())
     summary = SummaryOut(
         resources=sum(len(d.resources) for d in documents),
@@ -158,7 +178,9 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
         classified={c.value: class_counts[c] for c in ResourceClass if class_counts[c]},
         findings={s.value: sum(1 for f in active if f.severity is s) for s in SEVERITY_ORDER},
         suppressed=len(findings) - len(active),
-        gate=GateOut(fail_on=fail_on.value, tripped=gate_tripped(findings, fail_on)),
+        checks_run=len(result.engine.checks_run),
+        check_errors=len(errors),
+        gate=GateOut(fail_on=fail_on.value, tripped=bool(reasons), reasons=reasons),
     )
     return Report(
         tool=ToolInfo(version=tool_version(), data=data_versions()),
@@ -167,4 +189,16 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
         summary=summary,
         resources=resources if include_resources else None,
         findings=[_finding(f) for f in findings],
+        errors=[CheckErrorOut(check_id=e.check_id, message=e.message) for e in errors],
+        waivers=[
+            WaiverOut(
+                check=w.waiver.check,
+                resource=w.waiver.resource,
+                reason=w.waiver.reason,
+                expires=w.waiver.expires.isoformat() if w.waiver.expires else None,
+                status=w.status,
+                findings=w.findings,
+            )
+            for w in result.engine.waivers
+        ],
     )

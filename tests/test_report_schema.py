@@ -46,6 +46,6 @@ def test_example_report_validates(run_cli: Any, tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "ai-stack" / "plan.json"
     out = tmp_path / "report.json"
     result = run_cli("scan", example, "--output", out, "--format", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the example's deliberate flaws trip the gate
     jsonschema.validate(json.loads(out.read_text("utf-8")), shipped_schema())
     assert out.read_text("utf-8") == result.stdout

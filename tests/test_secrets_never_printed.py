@@ -327,7 +327,10 @@ def test_marked_values_are_masked(canary_file: Path) -> None:
     ]
     assert isinstance(cluster.get("kube_config"), Sensitive)
 
-    assert isinstance(resources["kubernetes_secret.hf"].get("data"), Sensitive)
+    # a sensitive map keeps the names of its entries, never their values
+    data = resources["kubernetes_secret.hf"].get("data")
+    assert list(data) == ["HF_TOKEN"]
+    assert isinstance(data["HF_TOKEN"], Sensitive)
     assert isinstance(resources["data.external.credentials"].get("result", "value"), Sensitive)
     assert isinstance(document.variables["db_password"], Sensitive)
     assert document.variables["region"] == "us-east-1"
@@ -439,7 +442,9 @@ def test_real_plan_secrets_are_masked_in_loaded_objects() -> None:
     secrets = _cyse_secrets()
     document = _document(corpus_plan_path(CYSE))
     resources = _by_address(document)
-    assert isinstance(resources["module.db.kubernetes_secret.postgresql"].get("data"), Sensitive)
+    data = resources["module.db.kubernetes_secret.postgresql"].get("data")
+    assert list(data) == ["postgres-password"]  # the entry's name is kept, its value masked
+    assert isinstance(data["postgres-password"], Sensitive)
     auth = resources["module.k8s.data.aws_eks_cluster_auth.cluster_auth"]
     assert isinstance(auth.get("token"), Sensitive)
     assert auth.get("name") == "cve-eks"

@@ -79,8 +79,9 @@ def test_wheel_scans_the_example_from_another_directory(installed: Path, tmp_pat
     )
     assert all(line.startswith(str(installed)) for line in probe.stdout.split())
     result = run_installed(installed, tmp_path, "scan", str(plan), "--format", "json")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # the example's flaws trip the default gate
     report = json.loads(result.stdout)
+    assert "aws-iam-admin-wildcard" in {f["check_id"] for f in report["findings"]}
     classes = {r["classification"]["class"] for r in report["resources"] if r["classification"]}
     assert {"inference-endpoint", "notebook", "training-data", "model-artifacts"} <= classes
     version = run_installed(installed, tmp_path, "version")

@@ -17,7 +17,7 @@ from iacguard.model.resource import (
     SourceLocation,
 )
 from iacguard.model.values import AttributePath, Sensitive, Unknown
-from iacguard.redaction import mask_credentials
+from iacguard.redaction import credential_kind, mask_credentials
 
 #: The newest plan format this version of iacguard was written against.
 SUPPORTED_FORMAT = (1, 2)
@@ -242,6 +242,11 @@ def _masked(value: Any, sensitive: Any) -> Any:
 
 def _apply_sensitive(value: Any, marker: Any) -> Any:
     if marker is True:
+        if isinstance(value, dict) and value and all(_structural_key(k) for k in value):
+            # A sensitive map keeps its keys (the names of a Secret's entries, not their
+            # contents): checks can tell a Secret holding AWS_SECRET_ACCESS_KEY from one
+            # holding a TLS certificate without any value being readable.
+            return dict.fromkeys(value, _MARKED_SENSITIVE)
         return None if value is None else _MARKED_SENSITIVE
     if isinstance(marker, dict) and isinstance(value, dict):
         for key, sub in marker.items():
@@ -263,6 +268,14 @@ def _sub_marker(marker: Any, step: str | int) -> Any:
     if isinstance(marker, list) and isinstance(step, int) and step < len(marker):
         return marker[step]
     return None
+
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-/]{1,128}$")
+
+
+def _structural_key(key: object) -> bool:
+    """A map key that names an entry rather than carrying data itself."""
+    return isinstance(key, str) and bool(_KEY_RE.match(key)) and credential_kind(key) is None
 
 
 def _with_unknowns(

@@ -130,7 +130,34 @@ class FindingOut(_Model):
         description="Framework id → control ids, e.g. nist-csf-2.0 → [PR.AA-05]"
     )
     suppressed: bool
+    suppressed_by: Literal["inline", "waiver", "baseline"] | None = Field(
+        None, description="What suppressed it: a tag/annotation, a waiver, or the baseline"
+    )
     suppression_reason: str | None = None
+    fingerprint: str = Field(
+        description="Stable id across runs (check, resource, key); what baselines record"
+    )
+
+
+class CheckErrorOut(_Model):
+    """A check that failed to run; its findings are unknown."""
+
+    check_id: str
+    message: str
+
+
+class WaiverOut(_Model):
+    """A configuration waiver and what it did in this scan."""
+
+    check: str
+    resource: str
+    reason: str
+    expires: str | None = Field(None, description="Last day it applies (YYYY-MM-DD)")
+    status: Literal["active", "expired", "unused"] = Field(
+        description="active: suppressed findings; expired: no longer suppresses; unused: "
+        "matched nothing"
+    )
+    findings: int = Field(description="Findings it suppressed, or would have if not expired")
 
 
 class GateOut(_Model):
@@ -138,6 +165,7 @@ class GateOut(_Model):
 
     fail_on: Literal["critical", "high", "medium", "low", "none"]
     tripped: bool
+    reasons: list[str] = Field(description="Why it tripped: counts at or above the threshold")
 
 
 class SummaryOut(_Model):
@@ -150,6 +178,8 @@ class SummaryOut(_Model):
     classified: dict[str, int] = Field(description="AI stack class → resources")
     findings: dict[str, int] = Field(description="Unsuppressed findings by severity")
     suppressed: int
+    checks_run: int = Field(description="Checks that ran")
+    check_errors: int = Field(description="Checks that failed to run")
     gate: GateOut
 
 
@@ -165,6 +195,8 @@ class Report(_Model):
         description="Every analysed resource; null when left out with --no-resources"
     )
     findings: list[FindingOut]
+    errors: list[CheckErrorOut] = Field(description="Checks that failed to run")
+    waivers: list[WaiverOut] = Field(description="Configuration waivers and their status")
 
 
 def report_json_schema() -> dict[str, Any]:

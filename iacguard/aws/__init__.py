@@ -1,0 +1,1 @@
+"""AWS: IAM policy documents and (in later versions) the AWS policy resolver."""

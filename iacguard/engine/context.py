@@ -1,0 +1,172 @@
+"""What a check sees: the scan's resources, indexed, and a finding builder bound to the check."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from iacguard.engine.check import Check
+from iacguard.findings import Confidence, Finding, Location, Severity
+from iacguard.model.address import referenced_object
+from iacguard.model.classification import Classification
+from iacguard.model.resource import Action, Resource
+from iacguard.model.values import Sensitive, Unknown
+
+#: Attributes that identify a resource to others that point at it (bucket policies name their
+#: bucket by name or id, attachments their role by name, ARNs are used everywhere).
+_IDENTIFYING_ATTRIBUTES = ("id", "arn", "name", "bucket", "self_link", "email", "unique_id")
+
+
+class ScanIndex:
+    """The resources of all inputs of a scan, indexed for checks. Built once per scan."""
+
+    def __init__(
+        self,
+        resources: Sequence[Resource],
+        classifications: Mapping[str, Classification],
+    ) -> None:
+        self.resources: tuple[Resource, ...] = tuple(resources)
+        self.classifications = classifications
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_config: dict[str, list[Resource]] = defaultdict(list)
+        for resource in self.resources:
+            self._by_type[resource.type].append(resource)
+            self._by_config[resource.config_address].append(resource)
+
+    def of_type(self, *types: str) -> list[Resource]:
+        """Every resource of these types, whatever its action, in input order."""
+        if len(types) == 1:
+            return list(self._by_type.get(types[0], ()))
+        return [r for r in self.resources if r.type in types]
+
+    def planned(self, *types: str) -> list[Resource]:
+        """Managed resources of these types that will exist after apply."""
+        return [
+            r
+            for r in self.of_type(*types)
+            if r.mode == "managed" and r.action not in (Action.DELETE, Action.FORGET)
+        ]
+
+    def by_config_address(self, config_address: str) -> list[Resource]:
+        """Every instance of one resource block."""
+        return list(self._by_config.get(config_address, ()))
+
+    def points_to(self, child: Resource, attribute: str, target: Resource) -> bool:
+        """True when ``child.attribute`` names ``target``: by a configuration reference to its
+        block, or by a known value equal to one of the target's identifiers."""
+        for reference in child.references.get(attribute, ()):
+            if _reference_target(reference) == target.config_address:
+                return True
+        value = child.get(attribute)
+        if isinstance(value, str) and value:
+            return value in _identifiers(target)
+        return False
+
+    def related(self, child: Resource, attribute: str, *target_types: str) -> list[Resource]:
+        """The planned resources of ``target_types`` that ``child.attribute`` names."""
+        return [t for t in self.planned(*target_types) if self.points_to(child, attribute, t)]
+
+
+def _reference_target(reference: str) -> str | None:
+    """Configuration address of the resource block an absolute reference names."""
+    parts = reference.split(".")
+    prefix = []
+    while len(parts) >= 2 and parts[0] == "module":
+        prefix += parts[:2]
+        parts = parts[2:]
+    local = referenced_object(".".join(parts))
+    if local is None:
+        return None
+    return ".".join([*prefix, local])
+
+
+def _identifiers(resource: Resource) -> set[str]:
+    values = resource.values
+    if not isinstance(values, dict):
+        return set()
+    found = set()
+    for key in _IDENTIFYING_ATTRIBUTES:
+        value = values.get(key)
+        if isinstance(value, str) and value:
+            found.add(value)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """The view of a scan one check gets: the index, and a finding builder for that check."""
+
+    index: ScanIndex
+    check: Check
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        """Every resource of the scan."""
+        return self.index.resources
+
+    def of_type(self, *types: str) -> list[Resource]:
+        """See :meth:`ScanIndex.of_type`."""
+        return self.index.of_type(*types)
+
+    def planned(self, *types: str) -> list[Resource]:
+        """See :meth:`ScanIndex.planned`."""
+        return self.index.planned(*types)
+
+    def related(self, child: Resource, attribute: str, *target_types: str) -> list[Resource]:
+        """See :meth:`ScanIndex.related`."""
+        return self.index.related(child, attribute, *target_types)
+
+    def classification(self, resource: Resource) -> Classification | None:
+        """The AI-stack class of a resource, if it has one."""
+        return self.index.classifications.get(resource.address)
+
+    def finding(
+        self,
+        resource: Resource,
+        message: str,
+        *,
+        evidence: Iterable[Mapping[str, Any]] = (),
+        severity: Severity | None = None,
+        confidence: Confidence | None = None,
+        key: str = "",
+    ) -> Finding:
+        """Build a finding of this check about ``resource``, located where it came from.
+
+        ``key`` distinguishes several findings of one check on one resource (it is part of the
+        fingerprint a baseline records). Evidence must be JSON values; masked and unknown values
+        in it are rendered as placeholders, never as what they hide.
+        """
+        if not message:
+            raise ValueError(f"check {self.check.id}: a finding needs a message")
+        return Finding(
+            check_id=self.check.id,
+            title=self.check.title,
+            severity=severity or self.check.severity,
+            confidence=confidence or self.check.confidence,
+            resource=resource.address,
+            location=Location(
+                path=resource.source.path,
+                address=resource.address,
+                pointer=resource.source.pointer,
+                line=resource.source.line,
+            ),
+            message=message,
+            remediation=self.check.remediation,
+            evidence=tuple(_jsonable(dict(e)) for e in evidence),
+            frameworks=self.check.frameworks,
+            key=key,
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Unknown | Sensitive):
+        return repr(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
