@@ -28,6 +28,8 @@ _ACTION_STYLE = {
     "read": "cyan",
     "no-op": "dim",
 }
+#: CIS AWS versions are all in the report; the console shows the newest to stay readable.
+_LATEST_CIS_AWS = "7.0.0"
 #: Rows shown per section before "... and N more" (the JSON report has everything).
 _MAX_ROWS = 25
 
@@ -181,19 +183,56 @@ def build_console_report(report: Report) -> Group:
         parts.append(table)
 
     if report.findings:
-        table = Table(title="Findings", title_justify="left")
-        for column in ("severity", "check", "resource", "message"):
-            table.add_column(column, overflow="fold")
+        parts.append(Text("Findings", style="bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=10, no_wrap=True)
+        grid.add_column(overflow="fold")
         for finding in report.findings:
-            severity = Text(finding.severity, style=_SEVERITY_STYLE[finding.severity])
             if finding.suppressed:
-                severity = Text(f"{finding.severity} (suppressed)", style="dim")
-            table.add_row(
-                severity, finding.check_id, escape(finding.resource), escape(finding.message)
-            )
-        parts.append(table)
+                label = Text("suppressed", style="dim")
+            else:
+                label = Text(finding.severity.upper(), style=_SEVERITY_STYLE[finding.severity])
+            body = Text()
+            body.append(finding.check_id, style="bold")
+            body.append(f"  {finding.resource}\n{finding.message}")
+            if finding.confidence != "high":
+                body.append(f" (confidence {finding.confidence})", style="dim")
+            if finding.suppressed:
+                body.append(f"\nsuppressed: {finding.suppression_reason}", style="dim")
+            else:
+                mapped = " · ".join(
+                    f"{framework} {', '.join(controls)}"
+                    for framework, controls in finding.frameworks.items()
+                    if not framework.startswith("cis-aws-foundations-")
+                    or framework.endswith(_LATEST_CIS_AWS)
+                )
+                body.append(f"\n{mapped}", style="dim")
+            grid.add_row(label, body)
+        parts.append(grid)
     else:
         parts.append(Text("No findings.", style="green"))
+
+    if report.errors:
+        table = Table(title="Checks that failed to run", title_justify="left")
+        table.add_column("check", style="bold red")
+        table.add_column("error", overflow="fold")
+        for error in report.errors:
+            table.add_row(error.check_id, escape(error.message))
+        parts.append(table)
+    for waiver in report.waivers:
+        if waiver.status == "expired":
+            parts.append(
+                Text(
+                    f"waiver expired on {waiver.expires}: {waiver.check} on {waiver.resource} "
+                    f"({waiver.findings} finding{'s' if waiver.findings != 1 else ''} no longer "
+                    "suppressed)",
+                    style="yellow",
+                )
+            )
+        elif waiver.status == "unused":
+            parts.append(
+                Text(f"waiver matched nothing: {waiver.check} on {waiver.resource}", style="dim")
+            )
 
     counts_line = ", ".join(f"{n} {s}" for s, n in summary.findings.items() if n) or "none"
     verdict = Text()
@@ -204,6 +243,8 @@ def build_console_report(report: Report) -> Group:
     verdict.append(
         f"  findings: {counts_line}"
         + (f"; {summary.suppressed} suppressed" if summary.suppressed else "")
+        + f"; {summary.checks_run} checks ran"
+        + (f", {summary.check_errors} failed" if summary.check_errors else "")
         + f"  (--fail-on {summary.gate.fail_on})"
     )
     parts.append(verdict)
