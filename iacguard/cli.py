@@ -135,7 +135,8 @@ def scan_command(
         typer.Option(
             "--output",
             "-o",
-            help="Also write the report to PATH, format from its suffix (.json, .txt). Repeatable.",
+            help="Also write the report to PATH, format from its suffix (.json, .md, .txt). "
+            "Repeatable.",
             dir_okay=False,
         ),
     ] = None,
@@ -180,7 +181,7 @@ def scan_command(
             fmt = format_for_path(path.suffix)
             if fmt is None:
                 raise UsageError(
-                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; use .json or .txt"
+                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; use .json, .md or .txt"
                 )
             targets.append((path, fmt))
         checks = discover_checks(checks_dir or [])

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from iacguard.report.console import render_text
 from iacguard.report.json_format import render_json
+from iacguard.report.markdown import render_markdown
 from iacguard.report.model import Report
 
 
@@ -15,17 +16,21 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    MARKDOWN = "markdown"
 
 
 RENDERERS: dict[OutputFormat, Callable[[Report], str]] = {
     OutputFormat.TEXT: render_text,
     OutputFormat.JSON: render_json,
+    OutputFormat.MARKDOWN: render_markdown,
 }
 
 #: File suffix → format, for ``--output PATH``.
 SUFFIXES: dict[str, OutputFormat] = {
     ".json": OutputFormat.JSON,
     ".txt": OutputFormat.TEXT,
+    ".md": OutputFormat.MARKDOWN,
+    ".markdown": OutputFormat.MARKDOWN,
 }
 
 
