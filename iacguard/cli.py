@@ -181,7 +181,8 @@ def scan_command(
             fmt = format_for_path(path.suffix)
             if fmt is None:
                 raise UsageError(
-                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; use .json, .md or .txt"
+                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; "
+                    "use .json, .md or .txt"
                 )
             targets.append((path, fmt))
         checks = discover_checks(checks_dir or [])
