@@ -172,12 +172,11 @@ def azure_openai_diagnostics(ctx: CheckContext) -> Iterator[Finding]:
     Before: an `azurerm_cognitive_account` with `kind = "OpenAI"` alone.
     After: plus an `azurerm_monitor_diagnostic_setting` targeting it.
     """
-    settings = ctx.planned("azurerm_monitor_diagnostic_setting")
     for account in ctx.planned("azurerm_cognitive_account"):
         kind = account.get("kind")
         if not (isinstance(kind, str) and kind.lower() in {"openai", "aiservices"}):
             continue
-        if any(ctx.index.points_to(s, "target_resource_id", account) for s in settings):
+        if ctx.pointing_at(account, "target_resource_id", "azurerm_monitor_diagnostic_setting"):
             continue
         yield ctx.finding(
             account,

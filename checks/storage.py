@@ -41,11 +41,7 @@ def _is_public_principal(principal: Any) -> bool:
 def _blocks(ctx: CheckContext, bucket: Resource) -> dict[str, bool]:
     """Which public-access protections apply to a bucket (bucket or account level)."""
     found = {"policy": False, "acl": False}
-    candidates = [
-        b
-        for b in ctx.planned("aws_s3_bucket_public_access_block")
-        if ctx.index.points_to(b, "bucket", bucket)
-    ]
+    candidates = ctx.pointing_at(bucket, "bucket", "aws_s3_bucket_public_access_block")
     candidates += ctx.planned("aws_s3_account_public_access_block")
     for block in candidates:
         if block.get("block_public_policy") is True or block.get("restrict_public_buckets") is True:
@@ -59,9 +55,7 @@ def _aws_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
     blocks = _blocks(ctx, bucket)
     exposures: list[dict[str, Any]] = []
     policies = [
-        (p, p.get("policy"))
-        for p in ctx.planned("aws_s3_bucket_policy")
-        if ctx.index.points_to(p, "bucket", bucket)
+        (p, p.get("policy")) for p in ctx.pointing_at(bucket, "bucket", "aws_s3_bucket_policy")
     ]
     if bucket.get("policy"):
         policies.append((bucket, bucket.get("policy")))
@@ -79,9 +73,7 @@ def _aws_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
                         }
                     )
     if not blocks["acl"]:
-        acls = [
-            a for a in ctx.planned("aws_s3_bucket_acl") if ctx.index.points_to(a, "bucket", bucket)
-        ]
+        acls = ctx.pointing_at(bucket, "bucket", "aws_s3_bucket_acl")
         values = [(a.address, a.get("acl")) for a in acls] + [(bucket.address, bucket.get("acl"))]
         for source, acl in values:
             if isinstance(acl, str) and acl in _PUBLIC_ACLS:
@@ -107,11 +99,10 @@ def _aws_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
 
 def _gcp_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
     exposures: list[dict[str, Any]] = []
-    for grant in ctx.planned(
-        "google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"
-    ):
-        if not ctx.index.points_to(grant, "bucket", bucket):
-            continue
+    grants = ctx.pointing_at(
+        bucket, "bucket", "google_storage_bucket_iam_member", "google_storage_bucket_iam_binding"
+    )
+    for grant in grants:
         members = grant.get("members")
         members = members if isinstance(members, list) else [grant.get("member")]
         public = sorted(m for m in members if isinstance(m, str) and m in _PUBLIC_MEMBERS)

@@ -46,15 +46,41 @@ _SECRET_ATTRIBUTE_RE = re.compile(
     r"primary_connection_string|secondary_connection_string|sas_token|ses_smtp_password_v4|"
     r"master_password|admin_password|credentials)$"
 )
-# A quick pre-filter over a resource's serialised attributes: when neither a credential shape
-# nor a secret-named key with a string value appears, the tree is not walked at all.
-_QUICK_RE = re.compile(
-    _CREDENTIAL_RE.pattern
-    + r'|"(?:[a-z0-9_]*_)?(?:password|passwd|passphrase|secret|secret_string|secret_binary|'
-    r"client_secret|token|access_token|refresh_token|auth_token|api_key|apikey|private_key|"
-    r"private_key_pem|primary_access_key|secondary_access_key|primary_key|secondary_key|"
-    r"connection_string|primary_connection_string|secondary_connection_string|sas_token|"
-    r'ses_smtp_password_v4|master_password|admin_password|credentials)"\s*:\s*"'
+# A quick pre-filter over a resource's serialised attributes: substrings every match of the
+# credential patterns or of a secret-named key contains. ``in`` on a string is far cheaper than
+# a regular expression, and most resources contain none of them, so most trees are never walked.
+_QUICK_LITERALS = (
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "PRIVATE KEY",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "sk-",
+    "AIza",
+    "private_key",
+    "AccountKey=",
+    "eyJ",
+    "hf_",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "primary_key",
+    "secondary_key",
+    "access_key",
+    "connection_string",
+    "credentials",
 )
 
 _TOKEN_ENV_RE = re.compile(r"(?:TOKEN|SECRET|PASSWORD|API_KEY|PRIVATE_KEY)", re.IGNORECASE)
@@ -77,10 +103,12 @@ def mask_credentials(tree: Any) -> Any:
     if tree is None or isinstance(tree, bool | int | float):
         return tree
     try:
-        text = json.dumps(tree, separators=(",", ":"), ensure_ascii=False, default=repr)
+        text = json.dumps(
+            tree, separators=(",", ":"), ensure_ascii=False, check_circular=False, default=repr
+        )
     except (TypeError, ValueError):  # pragma: no cover - trees are JSON values
         text = ""
-    if text and _QUICK_RE.search(text) is None:
+    if text and not any(literal in text for literal in _QUICK_LITERALS):
         return tree
     return _mask_walk(tree, None)
 

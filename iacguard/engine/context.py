@@ -30,6 +30,8 @@ class ScanIndex:
         self.resources: tuple[Resource, ...] = tuple(resources)
         self.classifications = classifications
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._identifiers: dict[str, list[Resource]] | None = None
+        self._reverse: dict[tuple[str, tuple[str, ...]], dict[int, list[Resource]]] = {}
         self._by_config: dict[str, list[Resource]] = defaultdict(list)
         for resource in self.resources:
             self._by_type[resource.type].append(resource)
@@ -53,20 +55,65 @@ class ScanIndex:
         """Every instance of one resource block."""
         return list(self._by_config.get(config_address, ()))
 
-    def points_to(self, child: Resource, attribute: str, target: Resource) -> bool:
-        """True when ``child.attribute`` names ``target``: by a configuration reference to its
-        block, or by a known value equal to one of the target's identifiers."""
-        for reference in child.references.get(attribute, ()):
-            if _reference_target(reference) == target.config_address:
-                return True
+    def targets(self, child: Resource, attribute: str) -> list[Resource]:
+        """The resources ``child.attribute`` names: through configuration references to their
+        block when the expression has any, else by a known value equal to one of their
+        identifiers (id, ARN, name...)."""
+        found: dict[int, Resource] = {}
+        references = child.references.get(attribute, ())
+        for reference in references:
+            block = _reference_target(reference)
+            for resource in self._by_config.get(block or "", ()):
+                found[id(resource)] = resource
+        if references:
+            # The configuration says which block it means; a value match could only add
+            # same-named resources of other stacks.
+            return list(found.values())
         value = child.get(attribute)
         if isinstance(value, str) and value:
-            return value in _identifiers(target)
-        return False
+            for resource in self._identifier_index().get(value, ()):
+                found[id(resource)] = resource
+        return list(found.values())
+
+    def points_to(self, child: Resource, attribute: str, target: Resource) -> bool:
+        """True when ``child.attribute`` names ``target`` (see :meth:`targets`)."""
+        return any(t is target for t in self.targets(child, attribute))
 
     def related(self, child: Resource, attribute: str, *target_types: str) -> list[Resource]:
         """The planned resources of ``target_types`` that ``child.attribute`` names."""
-        return [t for t in self.planned(*target_types) if self.points_to(child, attribute, t)]
+        return [
+            t
+            for t in self.targets(child, attribute)
+            if t.type in target_types
+            and t.mode == "managed"
+            and t.action not in (Action.DELETE, Action.FORGET)
+        ]
+
+    def pointing_at(self, target: Resource, attribute: str, *child_types: str) -> list[Resource]:
+        """The planned resources of ``child_types`` whose ``attribute`` names ``target``: the
+        policies, ACLs and blocks attached to a bucket, the settings targeting an account.
+
+        Built once per (attribute, child types) as a reverse index, so checks stay linear.
+        """
+        key = (attribute, child_types)
+        reverse = self._reverse.get(key)
+        if reverse is None:
+            reverse = defaultdict(list)
+            for child in self.planned(*child_types):
+                for named in self.targets(child, attribute):
+                    reverse[id(named)].append(child)
+            self._reverse[key] = reverse
+        return list(reverse.get(id(target), ()))
+
+    def _identifier_index(self) -> dict[str, list[Resource]]:
+        if self._identifiers is None:
+            index: dict[str, list[Resource]] = defaultdict(list)
+            for resource in self.resources:
+                if resource.mode == "managed":
+                    for identifier in _identifiers(resource):
+                        index[identifier].append(resource)
+            self._identifiers = index
+        return self._identifiers
 
 
 def _reference_target(reference: str) -> str | None:
@@ -117,6 +164,10 @@ class CheckContext:
     def related(self, child: Resource, attribute: str, *target_types: str) -> list[Resource]:
         """See :meth:`ScanIndex.related`."""
         return self.index.related(child, attribute, *target_types)
+
+    def pointing_at(self, target: Resource, attribute: str, *child_types: str) -> list[Resource]:
+        """See :meth:`ScanIndex.pointing_at`."""
+        return self.index.pointing_at(target, attribute, *child_types)
 
     def classification(self, resource: Resource) -> Classification | None:
         """The AI-stack class of a resource, if it has one."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.model.address import module_prefix, referenced_object
-from iacguard.model.values import AttributePath
+from iacguard.model.values import AttributePath, Unknown
 
 ModulePath = tuple[str, ...]
 
@@ -37,18 +37,23 @@ class ConfigurationIndex:
     def __init__(self, configuration: Any) -> None:
         self._modules: dict[ModulePath, _Module] = {}
         self._cache: dict[tuple[ModulePath, str, bool], tuple[str, ...]] = {}
+        self._attribute_cache: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._block_path: dict[str, tuple[ModulePath, str]] = {}
+        self._unknowns: dict[tuple[ModulePath, str, AttributePath, bool], Unknown] = {}
         root = configuration.get("root_module") if isinstance(configuration, dict) else None
         if isinstance(root, dict):
             self._add_module((), root, {})
 
     def _add_module(self, path: ModulePath, module: dict[str, Any], call: dict[str, Any]) -> None:
         entry = _Module(call_expressions=call)
+        prefix = module_prefix(path)
         for resource in module.get("resources") or ():
             if isinstance(resource, dict) and isinstance(resource.get("address"), str):
                 expressions = resource.get("expressions")
                 entry.resources[resource["address"]] = (
                     expressions if isinstance(expressions, dict) else {}
                 )
+                self._block_path[prefix + resource["address"]] = (path, resource["address"])
         outputs = module.get("outputs")
         if isinstance(outputs, dict):
             entry.outputs = outputs
@@ -79,6 +84,15 @@ class ConfigurationIndex:
         """Return the expressions of a resource block, or ``None`` if not in the configuration."""
         entry = self._modules.get(module)
         return entry.resources.get(local_address) if entry else None
+
+    def attribute_references_of(self, config_address: str) -> dict[str, tuple[str, ...]]:
+        """:meth:`attribute_references` of a block named by its configuration address."""
+        cached = self._attribute_cache.get(config_address)
+        if cached is None:
+            where = self._block_path.get(config_address)
+            cached = self.attribute_references(*where) if where else {}
+            self._attribute_cache[config_address] = cached
+        return cached
 
     def attribute_references(
         self, module: ModulePath, local_address: str
@@ -114,6 +128,38 @@ class ConfigurationIndex:
             else:
                 return None
         return node
+
+    def unknown_at(
+        self, module: ModulePath, local_address: str, path: AttributePath, sensitive: bool
+    ) -> Unknown:
+        """The :class:`Unknown` for a value known only after apply, with what will produce it.
+
+        Instances of one block (``count``, ``for_each``) share their expressions, so the
+        answer is computed once per block and attribute path.
+        """
+        key = (module, local_address, path, sensitive)
+        found = self._unknowns.get(key)
+        if found is not None:
+            return found
+        expression = self.expression_at(module, local_address, path)
+        if expression is None:
+            found = Unknown(sensitive=sensitive)
+        else:
+            relative = references_of(expression, ())
+            sources: set[str] = set()
+            origins: set[str] = set()
+            for reference in relative:
+                sources.update(self.sources(module, reference))
+                origins.update(self.origins(module, reference))
+            prefix = module_prefix(module)
+            found = Unknown(
+                references=tuple(prefix + r for r in relative),
+                sources=tuple(sorted(sources)),
+                origins=tuple(sorted(origins)),
+                sensitive=sensitive,
+            )
+        self._unknowns[key] = found
+        return found
 
     def sources(self, module: ModulePath, reference: str) -> tuple[str, ...]:
         """Return the resources whose values a reference in ``module`` depends on.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
 from iacguard.errors import InputError
-from iacguard.inputs.terraform_config import ConfigurationIndex, ModulePath, references_of
+from iacguard.inputs.terraform_config import ConfigurationIndex, ModulePath
 from iacguard.model.address import config_address, module_names, split_address
 from iacguard.model.document import InputDocument, InputKind
 from iacguard.model.resource import (
@@ -16,7 +17,7 @@ from iacguard.model.resource import (
     SkippedResource,
     SourceLocation,
 )
-from iacguard.model.values import AttributePath, Sensitive, Unknown
+from iacguard.model.values import AttributePath, Sensitive
 from iacguard.redaction import credential_kind, mask_credentials
 
 #: The newest plan format this version of iacguard was written against.
@@ -194,8 +195,16 @@ def _resource_from_change(
     provider_source = str(entry.get("provider_name") or "")
     provider = provider_short_name(provider_source) if provider_source else type_.split("_", 1)[0]
     try:
-        before = _masked(change.get("before"), change.get("before_sensitive"))
-        after = _masked(change.get("after"), change.get("after_sensitive"))
+        raw_before, raw_after = change.get("before"), change.get("after")
+        before_sensitive = change.get("before_sensitive")
+        after_sensitive = change.get("after_sensitive")
+        before = _masked(raw_before, before_sensitive)
+        unchanged = raw_after == raw_before and after_sensitive == before_sensitive
+        if raw_after is not None and unchanged:
+            # Values the change leaves as they are (no-op, read) are masked once.
+            after = copy.deepcopy(before) if change.get("after_unknown") else before
+        else:
+            after = _masked(raw_after, after_sensitive)
         unknown = change.get("after_unknown")
         if unknown:
             after = _with_unknowns(
@@ -222,7 +231,7 @@ def _resource_from_change(
         action_reason=entry.get("action_reason"),
         previous_address=entry.get("previous_address"),
         deposed=entry.get("deposed"),
-        references=config.attribute_references(module, local),
+        references_source=config,
     )
 
 
@@ -289,7 +298,7 @@ def _with_unknowns(
 ) -> Any:
     """Insert :class:`Unknown` where ``after_unknown`` says, walking ``after_sensitive`` too."""
     if marker is True:
-        return _unknown(config, module, local, path, sensitive is True)
+        return config.unknown_at(module, local, path, sensitive is True)
     if isinstance(marker, dict):
         if not isinstance(value, dict):
             value = {}
@@ -321,31 +330,6 @@ def _with_unknowns(
                     local,
                 )
     return value
-
-
-def _unknown(
-    config: ConfigurationIndex,
-    module: ModulePath,
-    local: str,
-    path: AttributePath,
-    sensitive: bool,
-) -> Unknown:
-    expression = config.expression_at(module, local, path)
-    if expression is None:
-        return Unknown(sensitive=sensitive)
-    references = references_of(expression, ())
-    sources: set[str] = set()
-    origins: set[str] = set()
-    for reference in references:
-        sources.update(config.sources(module, reference))
-        origins.update(config.origins(module, reference))
-    prefix = "".join(f"module.{m}." for m in module)
-    return Unknown(
-        references=tuple(prefix + r for r in references),
-        sources=tuple(sorted(sources)),
-        origins=tuple(sorted(origins)),
-        sensitive=sensitive,
-    )
 
 
 def _data_read_during_plan(
@@ -389,9 +373,7 @@ def _data_read_during_plan(
                 config_address=config_address(module_address, "data", type_, block_name),
                 source=SourceLocation(name, f"{pointer}/resources/{position}"),
                 read_during_plan=True,
-                references=config.attribute_references(
-                    module_names(module_address), f"data.{type_}.{block_name}"
-                ),
+                references_source=config,
             )
         )
     for position, child in enumerate(module.get("child_modules") or ()):

@@ -64,6 +64,7 @@ def module_names(module_address: str | None) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=16384)
 def module_prefix(names: tuple[str, ...]) -> str:
     """Return the configuration address prefix of a module path: ``module.a.module.b.``."""
     return "".join(f"module.{name}." for name in names)

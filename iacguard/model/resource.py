@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from iacguard.model.values import AttributePath, Sensitive, Unknown, get_path, iter_markers
 
@@ -35,6 +36,14 @@ ACTION_ORDER: tuple[Action, ...] = (
     Action.READ,
     Action.NO_OP,
 )
+
+
+class ReferenceSource(Protocol):
+    """Something that knows the configuration references of resource blocks."""
+
+    def attribute_references_of(self, config_address: str) -> Mapping[str, tuple[str, ...]]:
+        """Top-level attribute → absolute references, for a block's configuration address."""
+        ...
 
 
 class ProviderFamily(StrEnum):
@@ -106,8 +115,15 @@ class Resource:
     """Deposed object key, for changes to a deposed instance of a replaced resource."""
     read_during_plan: bool = False
     """A data source Terraform read while planning (found in ``prior_state``)."""
-    references: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Top-level attribute → absolute references of its configuration expression."""
+    references_source: ReferenceSource | None = field(default=None, repr=False, compare=False)
+    """Where :attr:`references` come from (the plan's configuration), looked up on demand."""
+
+    @property
+    def references(self) -> Mapping[str, tuple[str, ...]]:
+        """Top-level attribute → absolute references of its configuration expression."""
+        if self.references_source is None:
+            return {}
+        return self.references_source.attribute_references_of(self.config_address)
 
     @property
     def values(self) -> Any:
