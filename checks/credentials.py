@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
-from iacguard.model.values import Sensitive, Unknown
 
 _STATIC_FRAMEWORKS = {
     "nist-csf-2.0": ["PR.AA-01", "PR.AA-05"],
@@ -52,11 +51,11 @@ def aws_iam_access_key(ctx: CheckContext) -> Iterator[Finding]:
         status = key.get("status")
         if status == "Inactive":
             continue
-        who = user if isinstance(user, str) else "an IAM user (known after apply)"
+        who = f"IAM user {user}" if isinstance(user, str) else "an IAM user known after apply"
         yield ctx.finding(
             key,
-            f"Long-lived access key for IAM user {who}"
-            + (" (new in this change)" if key.action.value == "create" else ""),
+            f"Long-lived access key for {who}"
+            + (" (new in this change)" if key.action.value in ("create", "replace") else ""),
             evidence=[{"kind": "attribute", "user": user, "status": status or "Active"}],
         )
 
@@ -130,6 +129,8 @@ _CLOUD_KEYS = {
     "aws_access_key_id": "AWS access key",
     "aws_secret_access_key": "AWS secret key",
     "aws_session_token": "AWS session token",
+    "aws_access_key": "AWS access key",
+    "aws_secret_key": "AWS secret key",
     "credentials": "cloud credentials file",
     "credentials.json": "GCP service account key",
     "key.json": "GCP service account key",
@@ -174,14 +175,12 @@ def k8s_secret_cloud_credentials(ctx: CheckContext) -> Iterator[Finding]:
     After: a service account annotated for IRSA (or a Pod Identity association).
     """
     for secret in ctx.planned("kubernetes_secret", "kubernetes_secret_v1"):
+        # Entry names decide; a Secret whose data is wholly unknown or masked says nothing.
         names: list[str] = []
-        unknown = False
         for field in ("data", "binary_data", "string_data"):
             value = secret.get(field)
             if isinstance(value, dict):
                 names.extend(k for k in value if isinstance(k, str))
-            elif isinstance(value, Unknown | Sensitive):
-                unknown = unknown or isinstance(value, Unknown)
         kinds = sorted({_CLOUD_KEYS[n.lower()] for n in names if n.lower() in _CLOUD_KEYS})
         if kinds:
             hits = sorted(n for n in names if n.lower() in _CLOUD_KEYS)

@@ -36,19 +36,31 @@ def _all(values: tuple[Any, ...] | None) -> bool:
 
 
 def _admin_statements(document: PolicyDocument) -> list[Statement]:
+    """Allow statements granting every action on every resource, or on every resource but
+    those a NotResource names (still IAM, so still admin in practice)."""
     return [
         s
         for s in document.statements
-        if s.effect == "Allow" and _all(s.actions) and _all(s.resources) and s.not_resources is None
+        if s.effect == "Allow"
+        and _all(s.actions)
+        and (_all(s.resources) or (s.resources is None and s.not_resources is not None))
     ]
 
 
 def _holder(resource: Resource) -> str:
-    for attribute in ("role", "user", "group", "name"):
+    """Who an attachment gives the policy to, as far as the plan knows."""
+    for attribute in ("role", "user", "group"):
         value = resource.get(attribute)
         if isinstance(value, str) and value:
             return f"{attribute} {value}"
-    return resource.address
+    holders = []
+    for attribute in ("roles", "users", "groups"):  # aws_iam_policy_attachment
+        values = resource.get(attribute)
+        if isinstance(values, list):
+            names = [v for v in values if isinstance(v, str)]
+            if names:
+                holders.append(f"{attribute} {', '.join(sorted(names))}")
+    return "; ".join(holders) if holders else f"the identities of {resource.address}"
 
 
 @check(
@@ -126,11 +138,16 @@ def _statement_findings(
     for statement in _admin_statements(document):
         label = statement.sid or f"Statement[{statement.index}]"
         conditional = bool(statement.conditions)
+        scope = "every resource"
+        if statement.not_resources is not None:
+            scope = "every resource except those its NotResource names"
         yield ctx.finding(
             resource,
-            f"{where} {label} allows every action on every resource"
+            f"{where} {label} allows every action on {scope}"
             + (" under conditions" if conditional else ""),
             evidence=[{"kind": "statement", "where": where, "statement": statement.as_evidence()}],
-            confidence=Confidence.MEDIUM if conditional else None,
+            confidence=(
+                Confidence.MEDIUM if conditional or statement.not_resources is not None else None
+            ),
             key=f"{where}/{statement.index}",
         )

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
+from iacguard.model.resource import Resource
 from iacguard.model.values import Unknown
 
 _LOGGING_FRAMEWORKS = {
@@ -47,37 +48,54 @@ def bedrock_invocation_logging(ctx: CheckContext) -> Iterator[Finding]:
     After: `aws_bedrock_model_invocation_logging_configuration` with
     `text_data_delivery_enabled = true`.
     """
-    configured = ctx.planned("aws_bedrock_model_invocation_logging_configuration")
-    enabled = [
-        c
-        for c in configured
+    enabled_regions: set[str | None] = set()
+    for config in ctx.planned("aws_bedrock_model_invocation_logging_configuration"):
+        blocks = config.get("logging_config")
         if any(
-            isinstance(block, dict) and (block.get("text_data_delivery_enabled") is not False)
-            for block in (c.get("logging_config") or [{}])
+            isinstance(block, dict) and block.get("text_data_delivery_enabled") is not False
+            for block in (blocks if isinstance(blocks, list) and blocks else [{}])
+        ):
+            enabled_regions.add(_region(config))
+    by_region: dict[str | None, list[str]] = {}
+    for user in ctx.planned(*_BEDROCK_TYPES):
+        by_region.setdefault(_region(user), []).append(user.address)
+    for region, names in sorted(by_region.items(), key=lambda item: str(item[0])):
+        # NOTE: invocation logging is a per-region setting of the account. A resource whose
+        # region is not in the plan (the provider's default) is covered by a configuration
+        # whose region is not in the plan either, or by any when only one region is used.
+        if region in enabled_regions or (region is None and enabled_regions):
+            continue
+        if region is not None and None in enabled_regions and len(by_region) == 1:
+            continue
+        names.sort()
+        first = next(r for r in ctx.planned(*_BEDROCK_TYPES) if r.address == names[0])
+        where = f" in {region}" if region else ""
+        yield ctx.finding(
+            first,
+            "Bedrock is used"
+            + where
+            + " by "
+            + ", ".join(names[:5])
+            + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            + " and no input enables model invocation logging"
+            + (" there" if region else ""),
+            evidence=[
+                {
+                    "kind": "missing-resource",
+                    "type": "aws_bedrock_model_invocation_logging_configuration",
+                    "region": region,
+                },
+                {"kind": "resources", "addresses": names},
+                {"kind": "assumption", "text": "nothing outside the inputs configures logging"},
+            ],
+            key=region or "",
         )
-    ]
-    if enabled:
-        return
-    users = ctx.planned(*_BEDROCK_TYPES)
-    if not users:
-        return
-    first = users[0]
-    names = sorted(r.address for r in users)
-    yield ctx.finding(
-        first,
-        "Bedrock is used by "
-        + ", ".join(names[:5])
-        + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        + " and no input enables model invocation logging",
-        evidence=[
-            {
-                "kind": "missing-resource",
-                "type": "aws_bedrock_model_invocation_logging_configuration",
-            },
-            {"kind": "resources", "addresses": names},
-            {"kind": "assumption", "text": "nothing outside the inputs configures logging"},
-        ],
-    )
+
+
+def _region(resource: Resource) -> str | None:
+    """The region a resource says it is in (AWS provider 6 ``region`` argument), if known."""
+    value = resource.get("region")
+    return value if isinstance(value, str) and value else None
 
 
 @check(
@@ -105,6 +123,13 @@ def sagemaker_endpoint_data_capture(ctx: CheckContext) -> Iterator[Finding]:
         blocks = config.get("data_capture_config")
         if isinstance(blocks, Unknown):
             continue
+        variants = config.get("production_variants")
+        if (
+            isinstance(variants, list)
+            and variants
+            and all(isinstance(v, dict) and v.get("serverless_config") for v in variants)
+        ):
+            continue  # NOTE: Serverless Inference does not support data capture.
         enabled = isinstance(blocks, list) and any(
             isinstance(b, dict) and b.get("enable_capture") is not False for b in blocks
         )
@@ -156,7 +181,11 @@ def vertex_endpoint_logging(ctx: CheckContext) -> Iterator[Finding]:
     title="Azure OpenAI account has no diagnostic setting",
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
-    inspects=("azurerm_cognitive_account", "azurerm_monitor_diagnostic_setting"),
+    inspects=(
+        "azurerm_cognitive_account",
+        "azurerm_ai_services",
+        "azurerm_monitor_diagnostic_setting",
+    ),
     frameworks=_LOGGING_FRAMEWORKS,
     remediation=(
         "Add an `azurerm_monitor_diagnostic_setting` with `target_resource_id` set to the "
@@ -172,17 +201,42 @@ def azure_openai_diagnostics(ctx: CheckContext) -> Iterator[Finding]:
     Before: an `azurerm_cognitive_account` with `kind = "OpenAI"` alone.
     After: plus an `azurerm_monitor_diagnostic_setting` targeting it.
     """
-    for account in ctx.planned("azurerm_cognitive_account"):
-        kind = account.get("kind")
+    for account in ctx.planned("azurerm_cognitive_account", "azurerm_ai_services"):
+        kind = account.get("kind") if account.type == "azurerm_cognitive_account" else "AIServices"
         if not (isinstance(kind, str) and kind.lower() in {"openai", "aiservices"}):
             continue
-        if ctx.pointing_at(account, "target_resource_id", "azurerm_monitor_diagnostic_setting"):
+        settings = ctx.pointing_at(
+            account, "target_resource_id", "azurerm_monitor_diagnostic_setting"
+        )
+        if any(_sends_request_logs(s) for s in settings):
             continue
         yield ctx.finding(
             account,
-            f"{kind} account has no diagnostic setting in the inputs",
+            f"{kind} account has no diagnostic setting sending its audit or request logs"
+            + (" (only metrics are sent)" if settings else " in the inputs"),
             evidence=[
-                {"kind": "missing-resource", "type": "azurerm_monitor_diagnostic_setting"},
+                {
+                    "kind": "missing-resource",
+                    "type": "azurerm_monitor_diagnostic_setting",
+                    "settings_without_logs": [s.address for s in settings],
+                },
                 {"kind": "assumption", "text": "nothing outside the inputs targets the account"},
             ],
         )
+
+
+#: Log categories (and category groups) that record who called the service and what.
+_REQUEST_LOG_CATEGORIES = {"audit", "requestresponse", "alllogs"}
+
+
+def _sends_request_logs(setting: Resource) -> bool:
+    for field in ("enabled_log", "log"):
+        blocks = setting.get(field)
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, dict) or block.get("enabled") is False:
+                continue
+            for key in ("category", "category_group"):
+                value = block.get(key)
+                if isinstance(value, str) and value.lower() in _REQUEST_LOG_CATEGORIES:
+                    return True
+    return False

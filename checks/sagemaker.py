@@ -74,16 +74,24 @@ def sagemaker_notebook_direct_internet(ctx: CheckContext) -> Iterator[Finding]:
     """
     for notebook in ctx.planned("aws_sagemaker_notebook_instance"):
         value = notebook.get("direct_internet_access")
+        evidence = [
+            {
+                "kind": "attribute",
+                "direct_internet_access": value,
+                "subnet_id": notebook.get("subnet_id"),
+            }
+        ]
         if value is None or value == "Enabled":
             yield ctx.finding(
                 notebook,
                 "Notebook reaches the internet directly"
                 + (" (unset: AWS defaults to Enabled)" if value is None else ""),
-                evidence=[
-                    {
-                        "kind": "attribute",
-                        "direct_internet_access": value,
-                        "subnet_id": notebook.get("subnet_id"),
-                    }
-                ],
+                evidence=evidence,
+            )
+        elif isinstance(value, Unknown):
+            yield ctx.finding(
+                notebook,
+                f"direct_internet_access is {value.describe()}: it may be Enabled",
+                evidence=evidence,
+                confidence=Confidence.LOW,
             )

@@ -3,6 +3,7 @@ public."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
 from iacguard.model.classification import ResourceClass
 from iacguard.model.resource import Resource
+from iacguard.model.values import Unknown
 
 #: Classes whose storage must never be public.
 AI_DATA_CLASSES = {
@@ -116,14 +118,65 @@ def _gcp_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
                     "conditional": bool(grant.get("condition")),
                 }
             )
+    for policy in ctx.pointing_at(bucket, "bucket", "google_storage_bucket_iam_policy"):
+        for binding in _gcp_policy_bindings(ctx, policy):
+            members = binding.get("members")
+            public = sorted(
+                m for m in (members if isinstance(members, list) else []) if m in _PUBLIC_MEMBERS
+            )
+            if public:
+                exposures.append(
+                    {
+                        "kind": "iam-policy",
+                        "source": policy.address,
+                        "role": binding.get("role"),
+                        "members": public,
+                        "conditional": bool(binding.get("condition")),
+                    }
+                )
     return exposures
 
 
-def _azure_exposure(container: Resource) -> list[dict[str, Any]]:
-    access = container.get("container_access_type")
-    if isinstance(access, str) and access in ("blob", "container"):
-        return [{"kind": "container-access", "container_access_type": access, "conditional": False}]
+def _gcp_policy_bindings(ctx: CheckContext, policy: Resource) -> list[dict[str, Any]]:
+    """Bindings of an IAM policy resource: from its ``policy_data`` JSON, or, when that is known
+    only after apply, from the ``binding`` blocks of the ``google_iam_policy`` rendering it."""
+    value = policy.get("policy_data")
+    if isinstance(value, str):
+        try:
+            document = json.loads(value)
+        except json.JSONDecodeError:
+            return []
+        bindings = document.get("bindings") if isinstance(document, dict) else None
+        return [b for b in bindings if isinstance(b, dict)] if isinstance(bindings, list) else []
+    if isinstance(value, Unknown):
+        found: list[dict[str, Any]] = []
+        for source in value.sources:
+            for data in ctx.index.by_config_address(source):
+                blocks = data.get("binding") if data.type == "google_iam_policy" else None
+                if isinstance(blocks, list):
+                    found.extend(b for b in blocks if isinstance(b, dict))
+        return found
     return []
+
+
+def _azure_exposure(ctx: CheckContext, container: Resource) -> list[dict[str, Any]]:
+    access = container.get("container_access_type")
+    if not (isinstance(access, str) and access in ("blob", "container")):
+        return []
+    # NOTE: an account with allow_nested_items_to_be_public = false refuses public containers.
+    accounts = ctx.related(
+        container, "storage_account_id", "azurerm_storage_account"
+    ) + ctx.related(container, "storage_account_name", "azurerm_storage_account")
+    if any(a.get("allow_nested_items_to_be_public") is False for a in accounts):
+        return []
+    return [
+        {
+            "kind": "container-access",
+            "container_access_type": access,
+            "accounts": [a.address for a in accounts],
+            "conditional": False,
+        }
+    ]
 
 
 @check(
@@ -139,7 +192,9 @@ def _azure_exposure(container: Resource) -> list[dict[str, Any]]:
         "google_storage_bucket",
         "google_storage_bucket_iam_member",
         "google_storage_bucket_iam_binding",
+        "google_storage_bucket_iam_policy",
         "azurerm_storage_container",
+        "azurerm_storage_account",
     ),
     frameworks={
         "nist-csf-2.0": ["PR.AA-05", "PR.DS-01"],
@@ -179,7 +234,7 @@ def ai_storage_public(ctx: CheckContext) -> Iterator[Finding]:
         elif store.type == "google_storage_bucket":
             exposures = _gcp_exposures(ctx, store)
         else:
-            exposures = _azure_exposure(store)
+            exposures = _azure_exposure(ctx, store)
         if not exposures:
             continue
         conditional = all(e["conditional"] for e in exposures)

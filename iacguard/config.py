@@ -65,6 +65,17 @@ class Config(BaseModel):
     source: str | None = Field(None, exclude=True, description="Where the settings came from")
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so pydantic validates them and an impossible date
+    (``2025-13-01``) is reported against its setting rather than failing inside PyYAML."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -78,7 +89,7 @@ def _parse_file(path: Path) -> dict[str, Any]:
         section = data.get("tool", {}).get("iacguard", {})
         return section if isinstance(section, dict) else {}
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_ConfigLoader)  # a SafeLoader subclass: safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""

@@ -7,7 +7,7 @@ The checks engine (next version) produces :class:`Finding` objects; reports rend
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -94,7 +94,9 @@ class Finding:
         return digest.hexdigest()[:32]
 
 
-def gate_reasons(findings: Iterable[Finding], fail_on: FailOn, check_errors: int = 0) -> list[str]:
+def gate_reasons(
+    findings: Iterable[Finding], fail_on: FailOn, failed_checks: Sequence[str] = ()
+) -> list[str]:
     """Why the ``--fail-on`` gate trips; empty when it does not.
 
     It trips on an unsuppressed finding at or above the threshold, and on a check that failed
@@ -111,11 +113,16 @@ def gate_reasons(findings: Iterable[Finding], fail_on: FailOn, check_errors: int
     for severity, count in counts.items():
         if count:
             reasons.append(f"{count} {severity.value} finding{'s' if count != 1 else ''}")
-    if check_errors:
-        reasons.append(f"{check_errors} check{'s' if check_errors != 1 else ''} failed to run")
+    if failed_checks:
+        reasons.append(
+            f"check{'s' if len(failed_checks) != 1 else ''} {', '.join(failed_checks)} "
+            "failed to run"
+        )
     return reasons
 
 
-def gate_tripped(findings: Iterable[Finding], fail_on: FailOn, check_errors: int = 0) -> bool:
-    """True when an unsuppressed finding is at or above the ``--fail-on`` threshold."""
-    return bool(gate_reasons(findings, fail_on, check_errors))
+def gate_tripped(
+    findings: Iterable[Finding], fail_on: FailOn, failed_checks: Sequence[str] = ()
+) -> bool:
+    """True when the gate trips (see :func:`gate_reasons`)."""
+    return bool(gate_reasons(findings, fail_on, failed_checks))

@@ -168,7 +168,7 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
     )
     active = [f for f in findings if not f.suppressed]
     errors = result.engine.errors
-    reasons = gate_reasons(findings, fail_on, len(errors))
+    reasons = gate_reasons(findings, fail_on, [e.check_id for e in errors])
     class_counts = Counter(c.resource_class for c in result.classifications.values())
     summary = SummaryOut(
         resources=sum(len(d.resources) for d in documents),

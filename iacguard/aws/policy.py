@@ -184,11 +184,23 @@ def resolve_policy(
     except PolicyError:
         return None, None
     if isinstance(parsed, Unknown):
+        documents = []
         for source in parsed.sources:
-            for data in index.by_config_address(source):
-                document = statements_of_policy_document_data(data)
+            candidates = [
+                data
+                for data in index.by_config_address(source)
+                if data.type == "aws_iam_policy_document"
+            ]
+            # Inside a module instance, the data source of that same instance renders it.
+            same = [d for d in candidates if d.module_address == resource.module_address]
+            if same:
+                candidates = same
+            if len(candidates) == 1:
+                document = statements_of_policy_document_data(candidates[0])
                 if document is not None:
-                    return document, None
+                    documents.append(document)
+        if len(documents) == 1:
+            return documents[0], None
         return None, parsed
     if isinstance(parsed, Sensitive):
         return None, parsed

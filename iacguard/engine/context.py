@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from typing import Any
 
 from iacguard.engine.check import Check
 from iacguard.findings import Confidence, Finding, Location, Severity
-from iacguard.model.address import referenced_object
+from iacguard.model.address import module_names, module_prefix, split_address
 from iacguard.model.classification import Classification
 from iacguard.model.resource import Action, Resource
 from iacguard.model.values import Sensitive, Unknown
@@ -61,9 +62,20 @@ class ScanIndex:
         identifiers (id, ARN, name...)."""
         found: dict[int, Resource] = {}
         references = child.references.get(attribute, ())
+        child_module = module_prefix(module_names(child.module_address))
         for reference in references:
-            block = _reference_target(reference)
-            for resource in self._by_config.get(block or "", ()):
+            target = _reference_target(reference)
+            if target is None:
+                continue
+            block, key = target
+            for resource in self._by_config.get(block, ()):
+                if key is not None and _instance_key(resource.index) != key:
+                    continue
+                # A reference made inside a module instance names the resources of that same
+                # instance (module.team["ml"] cannot see module.team["ops"]'s resources).
+                same_module = module_prefix(module_names(resource.module_address)) == child_module
+                if same_module and resource.module_address != child.module_address:
+                    continue
                 found[id(resource)] = resource
         if references:
             # The configuration says which block it means; a value match could only add
@@ -116,17 +128,32 @@ class ScanIndex:
         return self._identifiers
 
 
-def _reference_target(reference: str) -> str | None:
-    """Configuration address of the resource block an absolute reference names."""
-    parts = reference.split(".")
-    prefix = []
-    while len(parts) >= 2 and parts[0] == "module":
-        prefix += parts[:2]
-        parts = parts[2:]
-    local = referenced_object(".".join(parts))
-    if local is None:
+def _reference_target(reference: str) -> tuple[str, str | None] | None:
+    """The resource block an absolute reference names, and the instance key it writes, if
+    any: ``module.m.aws_s3_bucket.b["x"].arn`` → (``module.m.aws_s3_bucket.b``, ``"x"``)."""
+    parts = split_address(reference)
+    prefix: list[str] = []
+    position = 0
+    while position + 1 < len(parts) and parts[position].name == "module":
+        prefix += ["module", parts[position + 1].name]
+        position += 2
+    rest = parts[position:]
+    if not rest or rest[0].name in {"var", "local", "count", "each", "path", "self", "module"}:
         return None
-    return ".".join([*prefix, local])
+    if rest[0].name == "data":
+        if len(rest) < 3:
+            return None
+        return ".".join([*prefix, "data", rest[1].name, rest[2].name]), rest[2].key
+    if len(rest) < 2:
+        return None
+    return ".".join([*prefix, rest[0].name, rest[1].name]), rest[1].key
+
+
+def _instance_key(index: int | str | None) -> str | None:
+    """An instance index as Terraform writes it in addresses: ``0`` or ``"name"``."""
+    if index is None:
+        return None
+    return str(index) if isinstance(index, int) else json.dumps(index)
 
 
 def _identifiers(resource: Resource) -> set[str]:

@@ -63,7 +63,14 @@ def _from_entry_points() -> list[Check]:
             raise PluginError(
                 f"{origin} fails to load ({entry.value}): {type(exc).__name__}: {exc}"
             ) from None
-        provider = BUILTIN_PROVIDER if entry.name == BUILTIN_PROVIDER else package
+        # Built-in means iacguard's own distribution, not merely an entry point so named.
+        builtin = entry.name == BUILTIN_PROVIDER and package == BUILTIN_PROVIDER
+        if entry.name == BUILTIN_PROVIDER and not builtin:
+            raise PluginError(
+                f"{origin}: the entry point name {BUILTIN_PROVIDER!r} is reserved for "
+                "iacguard's built-in checks"
+            )
+        provider = BUILTIN_PROVIDER if builtin else package
         for item in _collect(loaded, origin):
             if provider != BUILTIN_PROVIDER and not item.id.startswith(f"{entry.name}-"):
                 raise PluginError(

@@ -4,7 +4,6 @@ suppressions."""
 from __future__ import annotations
 
 import difflib
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -15,6 +14,7 @@ from iacguard.engine.context import CheckContext, ScanIndex
 from iacguard.engine.suppression import Waiver, WaiverStatus, apply_suppressions
 from iacguard.errors import ConfigError
 from iacguard.findings import Finding
+from iacguard.model.address import address_matches
 from iacguard.redaction import redact_text
 
 
@@ -54,7 +54,7 @@ def select_checks(checks: Sequence[Check], config: Config) -> list[Check]:
             if name not in known:
                 raise _unknown_id(kind, name, known)
     for position, waiver in enumerate(config.waivers):
-        if not any(fnmatch.fnmatchcase(k, waiver.check) for k in known):
+        if not any(address_matches(k, waiver.check) for k in known):
             raise _unknown_id(f"waivers[{position}].check", waiver.check, known)
     enabled = set(config.checks.enable) if config.checks.enable is not None else set(known)
     return [c for c in checks if c.id in enabled and c.id not in config.checks.disable]
@@ -75,7 +75,9 @@ def run_checks(
         context = CheckContext(index, item)
         try:
             produced = list(item.run(context))
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
+            # Isolate a failing check and report it as such. SystemExit too: a check calling
+            # sys.exit() must not end a scan that has findings with exit code 0.
             errors.append(CheckError(item.id, f"{type(exc).__name__}: {redact_text(str(exc))}"))
             continue
         override = config.severity.get(item.id)

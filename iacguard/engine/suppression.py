@@ -3,7 +3,6 @@ baselines. A suppressed finding is still reported, marked suppressed, with why."
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -14,6 +13,7 @@ from typing import Any
 
 from iacguard.errors import ConfigError
 from iacguard.findings import Finding
+from iacguard.model.address import address_matches
 from iacguard.model.resource import Resource
 
 #: Tag and label keys that carry inline suppressions (GCP labels cannot hold ``:``).
@@ -39,7 +39,7 @@ class Waiver:
 
     def matches(self, finding: Finding) -> bool:
         """True when the waiver covers the finding."""
-        return fnmatch.fnmatchcase(finding.check_id, self.check) and fnmatch.fnmatchcase(
+        return address_matches(finding.check_id, self.check) and address_matches(
             finding.resource, self.resource
         )
 
@@ -95,7 +95,7 @@ def apply_suppressions(
     result: list[Finding] = []
     for finding in findings:
         patterns = ignores.get(finding.resource, ())
-        matched = next((p for p in patterns if fnmatch.fnmatchcase(finding.check_id, p)), None)
+        matched = next((p for p in patterns if address_matches(finding.check_id, p)), None)
         if matched is not None:
             result.append(
                 replace(
@@ -156,12 +156,16 @@ def apply_suppressions(
 
 
 def render_baseline(findings: Iterable[Finding], tool_version: str) -> str:
-    """A baseline file recording the unsuppressed findings by fingerprint."""
+    """A baseline file recording the findings not suppressed otherwise, by fingerprint.
+
+    Findings the current baseline already covers are kept, so a baseline can be refreshed in
+    place (``--baseline b.json --create-baseline b.json``).
+    """
     entries = sorted(
         (
             {"fingerprint": f.fingerprint, "check_id": f.check_id, "resource": f.resource}
             for f in findings
-            if not f.suppressed
+            if not f.suppressed or f.suppressed_by == "baseline"
         ),
         key=lambda e: (e["check_id"], e["resource"], e["fingerprint"]),
     )

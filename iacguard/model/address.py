@@ -6,6 +6,7 @@ tokenised, never split on ``.``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,3 +103,25 @@ def referenced_object(reference: str) -> str | None:
     if head == "data":
         return f"data.{parts[1].name}.{parts[2].name}" if len(parts) >= 3 else None
     return f"{head}.{parts[1].name}" if len(parts) >= 2 else None
+
+
+@lru_cache(maxsize=4096)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    for char in pattern:
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(char))
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def address_matches(address: str, pattern: str) -> bool:
+    """Match an address against a glob where only ``*`` and ``?`` are wildcards.
+
+    Brackets are literal, so a pattern copied from ``terraform plan`` output
+    (``aws_iam_access_key.ci["prod"]``, ``module.m[0].x``) matches that exact address.
+    """
+    return address == pattern or _glob_regex(pattern).match(address) is not None

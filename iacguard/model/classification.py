@@ -14,7 +14,6 @@ The rule that decided is kept, so a report can say *why* a bucket is training da
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Literal
 
+from iacguard.model.address import address_matches
 from iacguard.model.resource import Resource
 
 
@@ -249,7 +249,7 @@ def classify(
                 break  # an unknown class name is ignored; the configuration check reports it
     if overrides:
         for pattern in sorted(overrides):
-            if fnmatch.fnmatchcase(resource.address, pattern):
+            if address_matches(resource.address, pattern):
                 return Classification(
                     overrides[pattern], "config", f"configuration classifies {pattern!r}"
                 )

@@ -1,0 +1,1 @@
+"""Tests of the checks engine: discovery, plugins, configuration, suppressions and the gate."""

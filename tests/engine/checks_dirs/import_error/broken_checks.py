@@ -1,0 +1,3 @@
+"""A checks file that fails while it is imported."""
+
+raise RuntimeError("team owner table is missing")
