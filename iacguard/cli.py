@@ -26,6 +26,7 @@ from typer._click import exceptions as _click_exceptions
 from iacguard.about import data_versions, tool_version
 from iacguard.config import Config, find_and_load_config
 from iacguard.engine import Check, discover_checks
+from iacguard.engine.docs import mapped_controls
 from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
@@ -69,6 +70,9 @@ InputsArg = Annotated[
         help="Plan JSON (terraform show -json), binary plan, folder, or - for standard input.",
         show_default=False,
     ),
+]
+TextOrJsonOpt = Annotated[
+    TextOrJson, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
 ]
 ConfigOpt = Annotated[
     Path | None,
@@ -238,9 +242,7 @@ def _check_json(item: Check) -> dict[str, object]:
 
 @checks_app.command("list")
 def checks_list_command(
-    output_format: Annotated[
-        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
-    ] = TextOrJson.TEXT,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
     checks_dir: ChecksDirOpt = None,
 ) -> None:
     """List every check: built-in, from plugins and from --checks-dir."""
@@ -263,9 +265,7 @@ def checks_list_command(
 @checks_app.command("show")
 def checks_show_command(
     check_id: Annotated[str, typer.Argument(metavar="ID", help="A check id.")],
-    output_format: Annotated[
-        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
-    ] = TextOrJson.TEXT,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
     checks_dir: ChecksDirOpt = None,
 ) -> None:
     """Show a check's metadata and documentation."""
@@ -289,11 +289,10 @@ def checks_show_command(
         f"inspects: {', '.join(item.inspects)}",
         "frameworks:",
     ]
-    for framework_id, controls in sorted(item.frameworks.items()):
-        framework = catalog.frameworks[framework_id]
-        for control_id in controls:
-            title = framework.controls[control_id].title
-            lines.append(f"  {framework_id} {control_id}: {title}")
+    lines += [
+        f"  {control.framework} {control.id}: {control.title}"
+        for control in mapped_controls(item, catalog)
+    ]
     lines += ["", item.docs, "", f"Remediation: {item.remediation}"]
     sys.stdout.write("\n".join(lines) + "\n")
 
@@ -308,9 +307,7 @@ def frameworks_command(
             show_default=False,
         ),
     ] = None,
-    output_format: Annotated[
-        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
-    ] = TextOrJson.TEXT,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
     checks_dir: ChecksDirOpt = None,
 ) -> None:
     """List frameworks and their controls, or resolve one control id and list its checks."""
@@ -391,9 +388,7 @@ def _print_frameworks(catalog: Catalog, checks: list[Check], output_format: Text
 
 @app.command("version")
 def version_command(
-    output_format: Annotated[
-        TextOrJson, typer.Option("--format", "-f", case_sensitive=False)
-    ] = TextOrJson.TEXT,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
 ) -> None:
     """Print the iacguard version and the versions of the data it uses."""
     versions = data_versions()

@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iacguard.engine.check import Check
-from iacguard.frameworks import Catalog
+from iacguard.frameworks import Catalog, Control
+
+
+def mapped_controls(item: Check, catalog: Catalog) -> list[Control]:
+    """The catalog controls a check maps to, by framework id then in the check's order."""
+    return [
+        catalog.frameworks[framework_id].controls[control_id]
+        for framework_id, controls in sorted(item.frameworks.items())
+        for control_id in controls
+    ]
 
 
 def render_checks_reference(checks: Sequence[Check], catalog: Catalog) -> str:
@@ -35,10 +44,10 @@ def render_checks_reference(checks: Sequence[Check], catalog: Catalog) -> str:
             f"- Provided by: {item.provider}",
             "- Frameworks:",
         ]
-        for framework_id, controls in sorted(item.frameworks.items()):
-            framework = catalog.frameworks[framework_id]
-            for control_id in controls:
-                title = framework.controls[control_id].title
-                lines.append(f"  - {framework.name} {framework.version} `{control_id}`: {title}")
+        for control in mapped_controls(item, catalog):
+            framework = catalog.frameworks[control.framework]
+            lines.append(
+                f"  - {framework.name} {framework.version} `{control.id}`: {control.title}"
+            )
         lines += ["", item.docs, "", f"**Remediation.** {item.remediation}"]
     return "\n".join(lines) + "\n"

@@ -91,6 +91,13 @@ def provider_short_name(provider_name: str) -> str:
     return name.split(".", 1)[0]
 
 
+def _provider(entry: dict[str, Any], type_: str) -> tuple[str, str, ProviderFamily]:
+    """Provider address, short name and family of a resource entry."""
+    source = str(entry.get("provider_name") or "")
+    short = provider_short_name(source) if source else type_.split("_", 1)[0]
+    return source, short, _FAMILIES.get(short, ProviderFamily.OTHER)
+
+
 def load_plan(name: str, document: dict[str, Any]) -> InputDocument:
     """Normalise a parsed plan document into an :class:`InputDocument`.
 
@@ -192,8 +199,7 @@ def _resource_from_change(
     module_address = entry.get("module_address") or ""
     module = module_names(module_address)
     local = f"data.{type_}.{block_name}" if mode == "data" else f"{type_}.{block_name}"
-    provider_source = str(entry.get("provider_name") or "")
-    provider = provider_short_name(provider_source) if provider_source else type_.split("_", 1)[0]
+    provider_source, provider, family = _provider(entry, type_)
     try:
         raw_before, raw_after = change.get("before"), change.get("after")
         before_sensitive = change.get("before_sensitive")
@@ -219,7 +225,7 @@ def _resource_from_change(
         name=block_name,
         provider=provider,
         provider_source=provider_source,
-        family=_FAMILIES.get(provider, ProviderFamily.OTHER),
+        family=family,
         module_address=module_address,
         index=entry.get("index"),
         action=action,
@@ -352,8 +358,7 @@ def _data_read_during_plan(
         if not isinstance(block_name, str):
             continue
         seen.add(address)
-        provider_source = str(entry.get("provider_name") or "")
-        provider = provider_short_name(provider_source) if provider_source else type_.split("_")[0]
+        provider_source, provider, family = _provider(entry, type_)
         values = _masked(entry.get("values"), entry.get("sensitive_values"))
         found.append(
             Resource(
@@ -363,7 +368,7 @@ def _data_read_during_plan(
                 name=block_name,
                 provider=provider,
                 provider_source=provider_source,
-                family=_FAMILIES.get(provider, ProviderFamily.OTHER),
+                family=family,
                 module_address=module_address,
                 index=entry.get("index"),
                 action=Action.READ,
