@@ -36,8 +36,11 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
     code = "import sys; from iacguard.cli import main; sys.argv[0] = 'iacguard'; main()"
+    # Run outside the source tree: `python -c` puts the current folder first on sys.path, and
+    # the repository's iacguard/ folder is not the installed package.
     return subprocess.run(
         [sys.executable, "-c", code, *args],
+        cwd=site,
         env={**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"},
         capture_output=True,
         text=True,
