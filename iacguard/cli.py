@@ -7,6 +7,7 @@ error (a bug: please report it).
 from __future__ import annotations
 
 import difflib
+import gc
 import json
 import os
 import shutil
@@ -179,6 +180,10 @@ def scan_command(
     config: ConfigOpt = None,
 ) -> None:
     """Scan inputs and report what they will deploy, classified, with findings."""
+    # A scan builds a large tree of objects that live until it ends and form few cycles: the
+    # cyclic garbage collector would walk it again and again for nothing (46% of the time of
+    # a 10,000-resource plan, docs/performance.md). Reference counting still frees the rest.
+    gc.disable()
     try:
         targets = []
         for path in output or []:
@@ -210,13 +215,15 @@ def scan_command(
                 path.write_text(RENDERERS[fmt](report), encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"--output {path}: cannot write: {exc.strerror}") from None
+        if output_format is OutputFormat.TEXT:
+            _stdout_console().print(build_console_report(report))
+        else:
+            sys.stdout.write(RENDERERS[output_format](report))
+            sys.stdout.flush()
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
-    if output_format is OutputFormat.TEXT:
-        _stdout_console().print(build_console_report(report))
-    else:
-        sys.stdout.write(RENDERERS[output_format](report))
-        sys.stdout.flush()
+    finally:
+        gc.enable()
     raise typer.Exit(EXIT_GATE if report.summary.gate.tripped else EXIT_OK)
 
 

@@ -59,13 +59,19 @@ def load_inputs(specs: list[str]) -> LoadResult:
     raws, ignored = read_inputs(specs)
     documents: list[InputDocument] = []
     passed = list(ignored)
-    for raw in raws:
+    while raws:
+        # Each input's bytes and text are released once parsed, before it is normalised: a
+        # large plan's raw forms would otherwise double the peak memory of the scan.
+        raw = raws.pop(0)
+        name, from_folder = raw.name, raw.from_folder
         try:
-            documents.append(load_raw(raw))
+            kind, document = _parse(raw)
+            del raw
+            documents.append(_load(kind, name, document))
         except _NotAnInput as reason:
-            if not raw.from_folder:
-                raise InputError(raw.name, str(reason)) from None
-            passed.append(IgnoredFile(raw.name, str(reason)))
+            if not from_folder:
+                raise InputError(name, str(reason)) from None
+            passed.append(IgnoredFile(name, str(reason)))
     if not documents:
         if passed:
             first = passed[0]
@@ -76,17 +82,31 @@ def load_inputs(specs: list[str]) -> LoadResult:
 
 def load_raw(raw: RawInput) -> InputDocument:
     """Recognise one input and load it. Raises :class:`InputError` for bad input."""
-    data = raw.data
+    kind, document = _parse(raw)
+    return _load(kind, raw.name, document)
+
+
+def _load(kind: InputKind, name: str, document: Any) -> InputDocument:
+    loader = LOADERS.get(kind)
+    if loader is None:  # pragma: no cover - every recognised JSON kind has a loader today
+        raise _NotAnInput(NOT_YET.get(kind, f"{kind} input is not read yet"))
+    return loader(name, document)
+
+
+_NOT_SPACE = re.compile(r"\S")
+
+
+def _parse(raw: RawInput) -> tuple[InputKind, Any]:
+    """Decode and parse one input and say what kind of document it is."""
     if raw.is_zip:
-        data = plan_json_from_binary(raw)
-        raw = RawInput(raw.name, data, raw.path, raw.from_folder)
+        raw = RawInput(raw.name, plan_json_from_binary(raw), raw.path, raw.from_folder)
     if raw.suffix == ".tf":
         raise _NotAnInput(NOT_YET[InputKind.TERRAFORM_HCL])
     text = decode_text(raw)
-    stripped = text.lstrip()
-    if not stripped:
+    first = _NOT_SPACE.search(text)
+    if first is None:
         raise InputError(raw.name, "empty file, not a Terraform plan")
-    if stripped[0] in "{[" or raw.suffix == ".json":
+    if first.group() in "{[" or raw.suffix == ".json":
         try:
             document = _parse_json(raw.name, text)
         except InputError as exc:
@@ -98,11 +118,7 @@ def load_raw(raw: RawInput) -> InputDocument:
             raise
     else:
         _reject_yaml(raw.name, text)
-    kind = _json_kind(document)
-    loader = LOADERS.get(kind)
-    if loader is None:  # pragma: no cover - every recognised JSON kind has a loader today
-        raise _NotAnInput(NOT_YET.get(kind, f"{kind} input is not read yet"))
-    return loader(raw.name, document)
+    return _json_kind(document), document
 
 
 def _looks_like_plan(text: str) -> bool:

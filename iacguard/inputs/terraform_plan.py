@@ -106,6 +106,8 @@ def load_plan(name: str, document: dict[str, Any]) -> InputDocument:
     ``prior_state``) are added as resources with ``read_during_plan`` set.
     """
     format_version, warnings = check_format_version(name, document)
+    # planned_values repeats what resource_changes say; it is not read, so free it early.
+    document.pop("planned_values", None)
     config = ConfigurationIndex(document.get("configuration"))
     changes = document.get("resource_changes")
     if changes is None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from iacguard.report.model import Report
 
 
 def render_json(report: Report) -> str:
-    """Serialise a report. The same report always gives the same bytes."""
-    data = report.model_dump(mode="json", by_alias=True)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """Serialise a report. The same report always gives the same bytes.
+
+    pydantic's own writer, in Rust, keeps field order and writes UTF-8 as is; it is several
+    times faster than ``json.dumps(indent=2)``, which cannot use Python's C encoder.
+    """
+    return report.model_dump_json(indent=2, by_alias=True) + "\n"
