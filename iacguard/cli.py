@@ -25,14 +25,18 @@ from rich.table import Table
 from typer._click import exceptions as _click_exceptions
 
 from iacguard.about import data_versions, tool_version
+from iacguard.aws.identities import IdentityResolver, find_identity
+from iacguard.aws.query import answer_query, close_matches
+from iacguard.aws.render import query_json, query_text
 from iacguard.config import Config, find_and_load_config
-from iacguard.engine import Check, discover_checks
+from iacguard.engine import Check, ScanIndex, discover_checks
 from iacguard.engine.docs import mapped_controls
 from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
 from iacguard.frameworks import Catalog, load_catalog
 from iacguard.inputs import LoadResult, load_inputs
+from iacguard.model.classification import classify_all
 from iacguard.redaction import redact_text
 from iacguard.report import RENDERERS, OutputFormat, format_for_path
 from iacguard.report.console import build_console_report
@@ -225,6 +229,49 @@ def scan_command(
     finally:
         gc.enable()
     raise typer.Exit(EXIT_GATE if report.summary.gate.tripped else EXIT_OK)
+
+
+@app.command("query")
+def query_command(
+    inputs: InputsArg,
+    identity: Annotated[
+        str,
+        typer.Option(
+            "--identity",
+            help="Terraform address (module paths included), IAM name, ARN or graph node id "
+            "(aws:iam_role/NAME).",
+        ),
+    ],
+    action: Annotated[str, typer.Option("--action", help="An IAM action: s3:GetObject.")],
+    resource: Annotated[
+        str, typer.Option("--resource", help="The resource ARN [default: * (any)].")
+    ] = "*",
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
+    config: ConfigOpt = None,
+) -> None:
+    """Can an AWS identity perform an action on a resource? Yes, Maybe or No, and why."""
+    gc.disable()
+    try:
+        loaded, settings = _load(inputs, config)
+        resources = [r for doc in loaded.documents for r in doc.resources]
+        index = ScanIndex(resources, classify_all(resources, settings.classification))
+        identities = IdentityResolver(index).identities()
+        found = find_identity(identities, identity)
+        if found is None:
+            close = close_matches(identities, identity)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            known = f" ({len(identities)} AWS identities in the inputs)" if identities else ""
+            raise UsageError(f"--identity {identity!r}: no such AWS identity{known}{hint}")
+        answer = answer_query(index, found, action, resource)
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    finally:
+        gc.enable()
+    document = query_json(answer)
+    if output_format is TextOrJson.JSON:
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
+    sys.stdout.write(query_text(answer) + "\n")
 
 
 checks_app = typer.Typer(

@@ -30,6 +30,8 @@ class Statement:
     not_resources: tuple[Any, ...] | None = None
     principals: Any = None
     """``"*"`` or a mapping of principal type → tuple of identifiers."""
+    not_principals: Any = None
+    """``NotPrincipal``, in the same shape as ``principals``."""
     conditions: Mapping[str, Any] = field(default_factory=dict)
     sid: str | None = None
     index: int = 0
@@ -41,6 +43,7 @@ class Statement:
             out["Sid"] = self.sid
         for key, value in (
             ("Principal", self.principals),
+            ("NotPrincipal", self.not_principals),
             ("Action", self.actions),
             ("NotAction", self.not_actions),
             ("Resource", self.resources),
@@ -116,6 +119,7 @@ def parse_policy(value: Any) -> PolicyDocument | Unknown | Sensitive | None:
                 resources=_strings(item.get("Resource")),
                 not_resources=_strings(item.get("NotResource")),
                 principals=_principals(item.get("Principal")),
+                not_principals=_principals(item.get("NotPrincipal")),
                 conditions=item.get("Condition") or {},
                 sid=item.get("Sid") if isinstance(item.get("Sid"), str) else None,
                 index=index,
@@ -147,6 +151,12 @@ def statements_of_policy_document_data(resource: Resource) -> PolicyDocument | N
                 principals = principals or {}
                 kind = entry.get("type")
                 principals[str(kind)] = tuple(entry.get("identifiers") or ())
+        not_principals: Any = None
+        for entry in block.get("not_principals") or ():
+            if isinstance(entry, dict):
+                not_principals = not_principals or {}
+                kind = entry.get("type")
+                not_principals[str(kind)] = tuple(entry.get("identifiers") or ())
         conditions: dict[str, Any] = {}
         for entry in block.get("condition") or ():
             if isinstance(entry, dict):
@@ -162,6 +172,7 @@ def statements_of_policy_document_data(resource: Resource) -> PolicyDocument | N
                 resources=_strings(block.get("resources")),
                 not_resources=_strings(block.get("not_resources")),
                 principals=principals,
+                not_principals=not_principals,
                 conditions=conditions,
                 sid=block.get("sid") if isinstance(block.get("sid"), str) else None,
                 index=index,

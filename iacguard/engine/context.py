@@ -34,23 +34,31 @@ class ScanIndex:
         self._identifiers: dict[str, list[Resource]] | None = None
         self._reverse: dict[tuple[str, tuple[str, ...]], dict[int, list[Resource]]] = {}
         self._by_config: dict[str, list[Resource]] = defaultdict(list)
-        for resource in self.resources:
+        self._position: dict[int, int] = {}
+        self._planned: dict[tuple[str, ...], tuple[Resource, ...]] = {}
+        for position, resource in enumerate(self.resources):
             self._by_type[resource.type].append(resource)
             self._by_config[resource.config_address].append(resource)
+            self._position[id(resource)] = position
 
     def of_type(self, *types: str) -> list[Resource]:
         """Every resource of these types, whatever its action, in input order."""
         if len(types) == 1:
             return list(self._by_type.get(types[0], ()))
-        return [r for r in self.resources if r.type in types]
+        found = [r for t in dict.fromkeys(types) for r in self._by_type.get(t, ())]
+        return sorted(found, key=lambda r: self._position[id(r)])
 
     def planned(self, *types: str) -> list[Resource]:
-        """Managed resources of these types that will exist after apply."""
-        return [
-            r
-            for r in self.of_type(*types)
-            if r.mode == "managed" and r.action not in (Action.DELETE, Action.FORGET)
-        ]
+        """Managed resources of these types that will exist after apply (memoised)."""
+        found = self._planned.get(types)
+        if found is None:
+            found = tuple(
+                r
+                for r in self.of_type(*types)
+                if r.mode == "managed" and r.action not in (Action.DELETE, Action.FORGET)
+            )
+            self._planned[types] = found
+        return list(found)
 
     def by_config_address(self, config_address: str) -> list[Resource]:
         """Every instance of one resource block."""

@@ -85,6 +85,15 @@ class ConfigurationIndex:
         entry = self._modules.get(module)
         return entry.resources.get(local_address) if entry else None
 
+    def configured_attributes(self, config_address: str) -> frozenset[str] | None:
+        """Top-level attributes the configuration sets on a block, or ``None`` when the plan
+        has no configuration for it. Distinguishes arguments the user wrote from attributes
+        the provider reports back (a role's ``inline_policy`` mirror of separate resources)."""
+        where = self._block_path.get(config_address)
+        if where is None:
+            return None
+        return frozenset(self.expressions(*where) or ())
+
     def attribute_references_of(self, config_address: str) -> dict[str, tuple[str, ...]]:
         """:meth:`attribute_references` of a block named by its configuration address."""
         cached = self._attribute_cache.get(config_address)

