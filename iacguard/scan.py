@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from iacguard.about import data_versions, tool_version
+from iacguard.aws.query import caller_account
+from iacguard.aws.resource_policies import ExternalGrant, external_access
 from iacguard.config import Config
 from iacguard.engine.check import Check
 from iacguard.engine.context import ScanIndex
@@ -23,6 +25,7 @@ from iacguard.model.values import Unknown, format_path
 from iacguard.report.model import (
     CheckErrorOut,
     ClassificationOut,
+    ExternalAccessOut,
     FindingOut,
     GateOut,
     IgnoredFileOut,
@@ -45,6 +48,7 @@ class ScanResult:
     loaded: LoadResult
     classifications: Mapping[str, Classification]
     engine: EngineResult
+    external_access: tuple[ExternalGrant, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -66,7 +70,8 @@ def scan(
     index = ScanIndex(resources, classifications)
     selected = select_checks(checks, config)
     engine = run_checks(selected, index, config, baseline, baseline_name, today)
-    return ScanResult(loaded, classifications, engine)
+    grants = external_access(index, caller_account(index))
+    return ScanResult(loaded, classifications, engine, tuple(grants))
 
 
 def _unknowns(resource: Resource) -> list[UnknownOut]:
@@ -200,5 +205,17 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
                 findings=w.findings,
             )
             for w in result.engine.waivers
+        ],
+        external_access=[
+            ExternalAccessOut(
+                resource=g.resource,
+                principal=g.principal,
+                kind=g.kind,
+                actions=list(g.actions),
+                source=g.source,
+                sid=g.sid,
+                conditional=g.conditional,
+            )
+            for g in result.external_access
         ],
     )

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from iacguard.aws.evaluate import Decision, PolicySource, Request, evaluate
 from iacguard.aws.identities import AwsIdentity
-from iacguard.aws.policy import resolve_policy
+from iacguard.aws.resource_policies import policies_of, resource_for_arn
 from iacguard.engine.context import ScanIndex
-from iacguard.model.resource import Resource
-from iacguard.model.values import Unknown
-
-#: Resource types whose policy is a resource-based policy: (resource type, attribute with its
-#: name or ARN, ARN prefix built from it, policy-holding type, attribute naming the resource,
-#: attribute holding the policy). A resource's own ``policy`` attribute counts too.
-_RESOURCE_POLICIES: tuple[tuple[str, str, str, str, str], ...] = (
-    ("aws_s3_bucket", "bucket", "arn:aws:s3:::", "aws_s3_bucket_policy", "bucket"),
-    ("aws_kms_key", "arn", "", "aws_kms_key_policy", "key_id"),
-    ("aws_secretsmanager_secret", "arn", "", "aws_secretsmanager_secret_policy", "secret_arn"),
-    ("aws_ecr_repository", "arn", "", "aws_ecr_repository_policy", "repository"),
-    ("aws_sqs_queue", "arn", "", "aws_sqs_queue_policy", "queue_url"),
-    ("aws_sns_topic", "arn", "", "aws_sns_topic_policy", "arn"),
-)
 
 BASE_ASSUMPTIONS = (
     "no service control policy, resource control policy or session policy applies "
@@ -44,59 +29,20 @@ class QueryAnswer:
     """Addresses of the resource policies that took part."""
 
 
-def _resource_for(index: ScanIndex, arn: str) -> tuple[Resource | None, str | None]:
-    """The planned resource an ARN names, and its type's policy holder type."""
-    for type_, attribute, prefix, _holder, _ in _RESOURCE_POLICIES:
-        for resource in index.planned(type_):
-            value = resource.get(attribute)
-            if isinstance(value, str) and value:
-                base = prefix + value
-                if arn == base or (type_ == "aws_s3_bucket" and arn.startswith(base + "/")):
-                    return resource, type_
-            # NOTE: a secret's ARN is its name plus a random 6-character suffix, so a secret
-            # whose ARN is known only after apply is still recognised by its name.
-            name = resource.get("name")
-            if type_ == "aws_secretsmanager_secret" and isinstance(name, str) and name:
-                tail = arn.split(":secret:", 1)[-1] if ":secret:" in arn else ""
-                if tail[: len(name)] == name and len(tail) == len(name) + 7:
-                    return resource, type_
-    return None, None
-
-
 def resource_policy_sources(index: ScanIndex, arn: str) -> tuple[list[PolicySource], list[str]]:
     """Resource-based policies of the resource ``arn`` names, and assumptions made."""
     if arn == "*":
         return [], ["resource policies are not considered for '*' (any resource)"]
-    resource, type_ = _resource_for(index, arn)
+    resource = resource_for_arn(index, arn)
     if resource is None:
         assumption = f"{arn} is not in the inputs: it has no resource policy of its own"
-        if arn.startswith("arn:aws:kms:") or ":kms:" in arn:
+        if ":kms:" in arn:
             assumption = (
                 f"{arn} is not in the inputs: it has the default key policy, so the account's "
                 "IAM policies decide"
             )
         return [], [assumption]
-    sources: list[PolicySource] = []
-    own = resource.get("policy")
-    configured = resource.configured
-    # A ``policy`` the configuration does not set is the provider's read back of a separate
-    # policy resource (or of none): only a written one counts here.
-    written = configured is None or "policy" in configured
-    if own and written and not (isinstance(own, Unknown) and not own.references):
-        sources.append(_source(index, resource, own, resource.address))
-    for spec in _RESOURCE_POLICIES:
-        if spec[0] != type_:
-            continue
-        for holder in index.pointing_at(resource, spec[4], spec[3]):
-            sources.append(_source(index, holder, holder.get("policy"), holder.address))
-    return sources, []
-
-
-def _source(index: ScanIndex, holder: Resource, value: Any, address: str) -> PolicySource:
-    document, marker = resolve_policy(index, holder, value)
-    if document is not None:
-        return PolicySource("resource", address, document, "resource policy")
-    return PolicySource("resource", address, marker, "resource policy known only after apply")
+    return policies_of(index, resource), []
 
 
 def answer_query(

@@ -17,7 +17,16 @@ from iacguard.model.values import Sensitive, Unknown
 
 #: Attributes that identify a resource to others that point at it (bucket policies name their
 #: bucket by name or id, attachments their role by name, ARNs are used everywhere).
-_IDENTIFYING_ATTRIBUTES = ("id", "arn", "name", "bucket", "self_link", "email", "unique_id")
+_IDENTIFYING_ATTRIBUTES = (
+    "id",
+    "arn",
+    "name",
+    "bucket",
+    "function_name",
+    "self_link",
+    "email",
+    "unique_id",
+)
 
 
 class ScanIndex:

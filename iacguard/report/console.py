@@ -212,6 +212,22 @@ def build_console_report(report: Report) -> Group:
     else:
         parts.append(Text("No findings.", style="green"))
 
+    if report.external_access:
+        table = Table(title="Who outside the account gets in", title_justify="left")
+        for column in ("resource", "principal", "actions", "policy"):
+            table.add_column(column, overflow="fold")
+        for grant in report.external_access[:_MAX_ROWS]:
+            principal = "anyone (*)" if grant.principal == "*" else grant.principal
+            if grant.conditional:
+                principal += " (under conditions)"
+            table.add_row(
+                escape(grant.resource),
+                escape(principal),
+                escape(", ".join(grant.actions)),
+                escape(grant.source + (f" {grant.sid}" if grant.sid else "")),
+            )
+        _more(table, min(len(report.external_access), _MAX_ROWS), len(report.external_access), 4)
+        parts.append(table)
     if report.errors:
         table = Table(title="Checks that failed to run", title_justify="left")
         table.add_column("check", style="bold red")

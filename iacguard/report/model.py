@@ -160,6 +160,18 @@ class WaiverOut(_Model):
     findings: int = Field(description="Findings it suppressed, or would have if not expired")
 
 
+class ExternalAccessOut(_Model):
+    """A resource policy statement letting in someone outside the resource's account."""
+
+    resource: str = Field(description="Address of the resource")
+    principal: str = Field(description="'*', an account id, a principal ARN or a service")
+    kind: Literal["public", "account", "service", "federated"]
+    actions: list[str]
+    source: str = Field(description="The policy resource holding the statement")
+    sid: str | None = None
+    conditional: bool = Field(description="Limited by the statement's conditions")
+
+
 class GateOut(_Model):
     """The --fail-on gate."""
 
@@ -197,6 +209,10 @@ class Report(_Model):
     findings: list[FindingOut]
     errors: list[CheckErrorOut] = Field(description="Checks that failed to run")
     waivers: list[WaiverOut] = Field(description="Configuration waivers and their status")
+    external_access: list[ExternalAccessOut] = Field(
+        default_factory=list,
+        description="Per resource with a resource policy: who outside its account gets in",
+    )
 
 
 def report_json_schema() -> dict[str, Any]:
