@@ -129,6 +129,16 @@ def parse_policy(value: Any) -> PolicyDocument | Unknown | Sensitive | None:
     return PolicyDocument(tuple(statements), version if isinstance(version, str) else None)
 
 
+def _principal_blocks(entries: Any) -> dict[str, tuple[Any, ...]] | None:
+    """``principals`` / ``not_principals`` blocks as a Principal mapping (type → ids)."""
+    found: dict[str, tuple[Any, ...]] | None = None
+    for entry in entries or ():
+        if isinstance(entry, dict):
+            found = found or {}
+            found[str(entry.get("type"))] = tuple(entry.get("identifiers") or ())
+    return found
+
+
 def statements_of_policy_document_data(resource: Resource) -> PolicyDocument | None:
     """The statements of an ``aws_iam_policy_document`` data source from its blocks.
 
@@ -145,18 +155,8 @@ def statements_of_policy_document_data(resource: Resource) -> PolicyDocument | N
     for index, block in enumerate(blocks):
         if not isinstance(block, dict):
             continue
-        principals: Any = None
-        for entry in block.get("principals") or ():
-            if isinstance(entry, dict):
-                principals = principals or {}
-                kind = entry.get("type")
-                principals[str(kind)] = tuple(entry.get("identifiers") or ())
-        not_principals: Any = None
-        for entry in block.get("not_principals") or ():
-            if isinstance(entry, dict):
-                not_principals = not_principals or {}
-                kind = entry.get("type")
-                not_principals[str(kind)] = tuple(entry.get("identifiers") or ())
+        principals = _principal_blocks(block.get("principals"))
+        not_principals = _principal_blocks(block.get("not_principals"))
         conditions: dict[str, Any] = {}
         for entry in block.get("condition") or ():
             if isinstance(entry, dict):
