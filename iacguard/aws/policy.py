@@ -129,6 +129,24 @@ def parse_policy(value: Any) -> PolicyDocument | Unknown | Sensitive | None:
     return PolicyDocument(tuple(statements), version if isinstance(version, str) else None)
 
 
+#: Marks a condition key known only after apply (``"${replace(oidc.url, "https://", "")}:sub"``).
+UNKNOWN_KEY_PREFIX = "(known after apply"
+
+
+def condition_key(variable: Any, position: int) -> str:
+    """A condition block's key; an unknown one names what it comes from and stays distinct.
+
+    IRSA trust policies build their keys from the OIDC provider's URL, known only after apply;
+    two such keys under one operator must not collapse into one.
+    """
+    if isinstance(variable, str):
+        return variable
+    if isinstance(variable, Unknown):
+        origin = ", ".join(variable.origins or variable.sources or variable.references)
+        return f"{UNKNOWN_KEY_PREFIX}: {origin or 'computed'} #{position})"
+    return f"{UNKNOWN_KEY_PREFIX} #{position})"
+
+
 def _principal_blocks(entries: Any) -> dict[str, tuple[Any, ...]] | None:
     """``principals`` / ``not_principals`` blocks as a Principal mapping (type → ids)."""
     found: dict[str, tuple[Any, ...]] | None = None
@@ -158,11 +176,10 @@ def statements_of_policy_document_data(resource: Resource) -> PolicyDocument | N
         principals = _principal_blocks(block.get("principals"))
         not_principals = _principal_blocks(block.get("not_principals"))
         conditions: dict[str, Any] = {}
-        for entry in block.get("condition") or ():
+        for position, entry in enumerate(block.get("condition") or ()):
             if isinstance(entry, dict):
                 test = str(entry.get("test"))
-                variable = entry.get("variable")
-                key = variable if isinstance(variable, str) else repr(variable)
+                key = condition_key(entry.get("variable"), position)
                 conditions.setdefault(test, {})[key] = list(entry.get("values") or ())
         statements.append(
             Statement(
