@@ -28,6 +28,7 @@ from iacguard.about import data_versions, tool_version
 from iacguard.aws.identities import IdentityResolver, find_identity
 from iacguard.aws.query import answer_query, close_matches
 from iacguard.aws.render import query_json, query_text
+from iacguard.aws.summary import identities_json, identities_text
 from iacguard.config import Config, find_and_load_config
 from iacguard.engine import Check, ScanIndex, discover_checks
 from iacguard.engine.docs import mapped_controls
@@ -272,6 +273,29 @@ def query_command(
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         return
     sys.stdout.write(query_text(answer) + "\n")
+
+
+@app.command("identities")
+def identities_command(
+    inputs: InputsArg,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
+    config: ConfigOpt = None,
+) -> None:
+    """Every AWS identity: who can become it and what it can do."""
+    gc.disable()
+    try:
+        loaded, settings = _load(inputs, config)
+        resources = [r for doc in loaded.documents for r in doc.resources]
+        index = ScanIndex(resources, classify_all(resources, settings.classification))
+        document = identities_json(index)
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    finally:
+        gc.enable()
+    if output_format is TextOrJson.JSON:
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(identities_text(document))
 
 
 checks_app = typer.Typer(

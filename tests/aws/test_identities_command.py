@@ -1,0 +1,94 @@
+"""`iacguard identities`: who can become each AWS identity and what it can do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PLAN = REPO / "examples" / "ai-stack" / "plan.json"
+IRSA_PLAN = (
+    REPO.parent / "shared" / "corpus" / "plans" / "cyse7125__eks_irsa_podidentity_helm_v1.2.json"
+)
+
+
+def _identities(run_cli: Any, plan: Path) -> dict[str, dict[str, Any]]:
+    result = run_cli("identities", plan, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return {i["address"]: i for i in json.loads(result.stdout)["identities"]}
+
+
+def _classes(identity: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["class"]: c for c in identity["capabilities"]["classes"]}
+
+
+def test_every_identity_has_ids_trust_and_capabilities(run_cli: Any) -> None:
+    identities = _identities(run_cli, PLAN)
+    assert len(identities) == 8
+    agent = identities["module.agent_irsa.aws_iam_role.this"]
+    assert agent["id"] == "aws:iam_role/acme-ml-support-agent"
+    assert agent["provider"] == "aws" and agent["kind"] == "role"
+    (trust,) = agent["trusted_by"]
+    assert trust["provider"] == "eks"
+    assert trust["subjects"] == ["system:serviceaccount:agents:support-agent"]
+    classes = _classes(agent)
+    # s3:* includes bucket policy writes: permissions management; the rest as the README says
+    assert {
+        "read-secrets",
+        "pass-role",
+        "write-data",
+        "read-data",
+        "permissions-management",
+    } <= set(classes)
+    assert classes["read-secrets"]["answer"] == "allowed"
+    assert classes["read-secrets"]["resources"] == ["*"]
+
+
+def test_admin_role_is_full_admin_and_trusts_every_repository(run_cli: Any) -> None:
+    ci = _identities(run_cli, PLAN)["aws_iam_role.ci_deploy"]
+    classes = _classes(ci)
+    assert next(iter(classes)) == "full-admin"  # most severe first
+    assert classes["full-admin"]["sources"] == [
+        "aws-managed:arn:aws:iam::aws:policy/AdministratorAccess"
+    ]
+    assert ci["trusted_by"][0]["subjects"] == ["repo:acme/*"]
+
+
+def test_grants_reaching_unknown_resources_are_maybe(run_cli: Any) -> None:
+    inference = _identities(run_cli, PLAN)["module.inference_irsa.aws_iam_role.this"]
+    classes = _classes(inference)
+    # kms:Decrypt on the key created by this plan: its ARN is known only after apply
+    assert classes["decrypt"]["answer"] == "unknown"
+    assert "(known after apply)" in classes["decrypt"]["resources"]
+    assert classes["read-data"]["answer"] == "allowed"
+    assert "write-data" not in classes
+
+
+def test_text_output(run_cli: Any) -> None:
+    result = run_cli("identities", PLAN)
+    assert result.returncode == 0, result.stderr
+    assert "aws:iam_role/acme-ml-github-deploy  (aws_iam_role.ci_deploy)" in result.stdout
+    assert "can full-admin [critical]" in result.stdout
+    assert "subjects system:serviceaccount:inference:vllm" in result.stdout
+
+
+def test_bad_input_is_exit_2(run_cli: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text("{")
+    result = run_cli("identities", bad)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.corpus
+def test_corpus_irsa_roles_show_their_subjects(run_cli: Any) -> None:
+    if not IRSA_PLAN.is_file():
+        pytest.skip("../shared/corpus is not present")
+    role = _identities(run_cli, IRSA_PLAN)["module.iam.aws_iam_role.ebs_csi_role"]
+    oidc = [t for t in role["trusted_by"] if t["kind"] == "oidc"]
+    assert oidc[0]["subjects"] == ["system:serviceaccount:kube-system:ebs-csi-controller-sa"]
+    assert oidc[0]["principal"] == "module.iam.aws_iam_openid_connect_provider.oidc_provider"
+    assert oidc[0]["answer"] == "allowed"
