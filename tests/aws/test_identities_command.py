@@ -92,3 +92,18 @@ def test_corpus_irsa_roles_show_their_subjects(run_cli: Any) -> None:
     assert oidc[0]["subjects"] == ["system:serviceaccount:kube-system:ebs-csi-controller-sa"]
     assert oidc[0]["principal"] == "module.iam.aws_iam_openid_connect_provider.oidc_provider"
     assert oidc[0]["answer"] == "allowed"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("identities", "--format", "json"),
+        ("identities",),
+        ("query", "--identity", "aws_iam_role.ci_deploy", "--action", "secretsmanager:*"),
+    ],
+)
+def test_canaries_never_printed(run_cli: Any, args: tuple[str, ...]) -> None:
+    result = run_cli(args[0], PLAN, *args[1:])
+    assert result.returncode == 0, result.stderr
+    for canary in ("IACGUARD-CANARY-SECRET-7f3a9c", "IACGUARD-CANARY-DBPASS-41d2"):
+        assert canary not in result.stdout + result.stderr
