@@ -108,6 +108,19 @@ def classes_of(action: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+_FIRST: dict[int, tuple[frozenset[str], list[str]]] = {}
+
+
+def _first_actions(actions: frozenset[str], count: int = 50) -> list[str]:
+    """The first actions in sorted order, memoised for the sets statements share."""
+    cached = _FIRST.get(id(actions))
+    if cached is not None and cached[0] is actions:
+        return cached[1]
+    first = heapq.nsmallest(count, actions)
+    _FIRST[id(actions)] = (actions, first)
+    return first
+
+
 @dataclass(slots=True)
 class CapabilityGrant:
     """One class of capability of an identity."""
@@ -139,7 +152,10 @@ class CapabilityGrant:
             "severity": self.severity,
             "answer": "unknown" if self.conditional else "allowed",
             "action_count": len(actions),
-            "actions": heapq.nsmallest(50, actions),
+            # one contributing statement: its (shared) set's first actions are memoised
+            "actions": _first_actions(actions)
+            if len(self.parts) == 1
+            else heapq.nsmallest(50, actions),
             "patterns": sorted(self.patterns),
             "resources": sorted(self.resources),
             "sources": sorted(self.sources),
@@ -177,11 +193,11 @@ def _actions_of(statement: Statement) -> tuple[list[str], list[str]]:
 #: Per statement (kept alive by the cache itself, so ids stay unique): its concrete actions,
 #: patterns, and actions by access level and by class. Managed policies' statements are shared
 #: by every identity they are attached to, so each is expanded once per process.
-_STATEMENT_CACHE: dict[int, tuple[Statement, tuple[list[str], list[str], _ByClass]]] = {}
+_STATEMENT_CACHE: dict[int, tuple[Statement, tuple[frozenset[str], list[str], _ByClass]]] = {}
 _ByClass = dict[str, dict[str, frozenset[str]]]
 
 
-def _statement_classes(statement: Statement) -> tuple[list[str], list[str], _ByClass]:
+def _statement_classes(statement: Statement) -> tuple[frozenset[str], list[str], _ByClass]:
     cached = _STATEMENT_CACHE.get(id(statement))
     if cached is not None and cached[0] is statement:
         return cached[1]
@@ -195,7 +211,7 @@ def _statement_classes(statement: Statement) -> tuple[list[str], list[str], _ByC
         for name in classes_of(action):
             classes[name].add(action)
     result = (
-        actions,
+        frozenset(actions),
         patterns,
         {
             "levels": {k: frozenset(v) for k, v in levels.items()},
