@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from iacguard.aws.capabilities import summarise
+from iacguard.aws.escalation import EscalationContext, escalations
 from iacguard.aws.identities import AwsIdentity, IdentityResolver
 from iacguard.aws.trust import TrustedPrincipal, trusted_by
 from iacguard.engine.context import ScanIndex
@@ -24,7 +25,9 @@ def _trust_json(principal: TrustedPrincipal) -> dict[str, Any]:
     }
 
 
-def identity_json(index: ScanIndex, identity: AwsIdentity) -> dict[str, Any]:
+def identity_json(
+    index: ScanIndex, identity: AwsIdentity, context: EscalationContext | None = None
+) -> dict[str, Any]:
     """One identity: ids, who can become it (roles), capabilities, unresolved pieces."""
     trusted: list[dict[str, Any]] = []
     trust_unknown: list[str] = []
@@ -45,13 +48,21 @@ def identity_json(index: ScanIndex, identity: AwsIdentity) -> dict[str, Any]:
             for p in (*identity.policies, *([identity.boundary] if identity.boundary else []))
         ],
         "capabilities": summarise(identity).as_json(),
+        "escalations": [
+            e.as_json()
+            for e in escalations(
+                index, identity, context.identities if context else [identity], context
+            )
+        ],
         "unresolved": list(identity.unresolved),
     }
 
 
 def identities_json(index: ScanIndex) -> dict[str, Any]:
     """``{"identities": [...]}`` for every AWS identity of the inputs, by address."""
-    return {"identities": [identity_json(index, i) for i in IdentityResolver(index).identities()]}
+    identities = IdentityResolver(index).identities()
+    context = EscalationContext(index, identities)
+    return {"identities": [identity_json(index, i, context) for i in identities]}
 
 
 def identities_text(document: dict[str, Any]) -> str:
@@ -80,6 +91,11 @@ def identities_text(document: dict[str, Any]) -> str:
                 f"{grant['action_count']} action{'' if grant['action_count'] == 1 else 's'} "
                 f"on {resources}"
             )
+        for risk in item["escalations"]:
+            maybe = " (maybe)" if risk["answer"] == "unknown" else ""
+            actions = ", ".join(a["action"] for a in risk["actions"])
+            targets = f" → {', '.join(risk['targets'])}" if risk["targets"] else ""
+            lines.append(f"  escalation {risk['method']}{maybe}: {actions}{targets}")
         for note in [*item["unresolved"], *item["capabilities"]["notes"]]:
             lines.append(f"  note: {note}")
         lines.append("")

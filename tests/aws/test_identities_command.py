@@ -107,3 +107,36 @@ def test_canaries_never_printed(run_cli: Any, args: tuple[str, ...]) -> None:
     assert result.returncode == 0, result.stderr
     for canary in ("IACGUARD-CANARY-SECRET-7f3a9c", "IACGUARD-CANARY-DBPASS-41d2"):
         assert canary not in result.stdout + result.stderr
+
+
+def _escalations(identity: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(e["method"], e["actions"][-1]["action"]): e for e in identity["escalations"]}
+
+
+def test_pass_role_with_sagemaker_names_the_roles_it_could_pass(run_cli: Any) -> None:
+    identities = _identities(run_cli, PLAN)
+    risks = _escalations(identities["aws_iam_role.ci_deploy"])
+    training = risks[("pass-role", "sagemaker:CreateTrainingJob")]
+    assert training["answer"] == "allowed"
+    # only roles that trust SageMaker can be passed to it
+    assert training["targets"] == ["aws_iam_role.sagemaker_execution"]
+    assert risks[("pass-role", "bedrock:CreateAgent")]["targets"] == ["aws_iam_role.bedrock_agent"]
+    keys = risks[("create-access-key", "iam:CreateAccessKey")]
+    assert keys["targets"] == ["aws_iam_user.legacy_batch_uploader"]
+
+
+def test_pass_role_without_compute_is_not_an_escalation(run_cli: Any) -> None:
+    identities = _identities(run_cli, PLAN)
+    # the agent may iam:PassRole on * but start no compute, and writes no IAM
+    assert identities["module.agent_irsa.aws_iam_role.this"]["escalations"] == []
+    assert identities["module.inference_irsa.aws_iam_role.this"]["escalations"] == []
+    assert identities["aws_iam_role.bedrock_agent"]["escalations"] == []
+
+
+def test_restricted_pass_role_is_evaluated_per_role(run_cli: Any) -> None:
+    identities = _identities(run_cli, PLAN)
+    risks = _escalations(identities["aws_iam_role.sagemaker_execution"])
+    training = risks[("pass-role", "sagemaker:CreateTrainingJob")]
+    # AmazonSageMakerFullAccess passes roles only under an iam:PassedToService condition
+    assert training["answer"] == "unknown"
+    assert training["actions"][0] == {"action": "iam:PassRole", "answer": "unknown"}
