@@ -23,6 +23,7 @@ from iacguard.checks.sagemaker import (
     sagemaker_notebook_root_access,
 )
 from iacguard.checks.storage import ai_storage_public
+from iacguard.checks.trust import oidc_trust_wildcard_subject, role_trusts_any_principal
 
 from iacguard.engine.check import Check
 
@@ -35,6 +36,8 @@ CHECKS: tuple[Check, ...] = (
     bedrock_invocation_logging,
     gcp_service_account_key,
     k8s_secret_cloud_credentials,
+    oidc_trust_wildcard_subject,
+    role_trusts_any_principal,
     sagemaker_endpoint_data_capture,
     sagemaker_notebook_direct_internet,
     sagemaker_notebook_root_access,

@@ -368,15 +368,31 @@ _SMALL_PLAN: dict[str, Any] = {
                         "actions": ["sts:AssumeRoleWithWebIdentity"],
                         "effect": "Allow",
                         "principals": [{"identifiers": [None], "type": "Federated"}],
+                        # the service account it admits; the key is built from the provider URL
+                        "condition": [
+                            {
+                                "test": "StringEquals",
+                                "values": ["system:serviceaccount:ml:batch"],
+                                "variable": None,
+                            }
+                        ],
                     }
                 ]
             },
             after_unknown={
                 "id": True,
                 "json": True,
-                "statement": [{"actions": [False], "principals": [{"identifiers": [True]}]}],
+                "statement": [
+                    {
+                        "actions": [False],
+                        "principals": [{"identifiers": [True]}],
+                        "condition": [{"variable": True}],
+                    }
+                ],
             },
-            after_sensitive={"statement": [{"actions": [False], "principals": [{}]}]},
+            after_sensitive={
+                "statement": [{"actions": [False], "principals": [{}], "condition": [{}]}]
+            },
             action_reason="read_because_config_unknown",
         ),
         change(

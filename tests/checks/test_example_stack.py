@@ -27,6 +27,7 @@ EXPECTED: tuple[tuple[str, str | None], ...] = (
     ("aws-sagemaker-notebook-root-access", "aws_sagemaker_notebook_instance.research"),
     ("aws-sagemaker-notebook-direct-internet", "aws_sagemaker_notebook_instance.research"),
     ("aws-bedrock-invocation-logging", None),
+    ("aws-oidc-trust-wildcard-subject", "aws_iam_role.ci_deploy"),
 )
 
 
