@@ -11,36 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_inputs import (
+    CORPUS_PLANS,
+    Run,
+    assert_no_traceback,
+    corpus_plan_path,
+    prior_state_data_sources,
+    read_corpus_plan,
+    resource_by_address,
+    run_iacguard,
+    unknown_at,
+    validate_report,
+)
 
 from iacguard.inputs import load_inputs
 from iacguard.model import Action, Resource, Unknown
-
-try:
-    from helpers_inputs import (
-        CORPUS_PLANS,
-        Run,
-        assert_no_traceback,
-        corpus_plan_path,
-        prior_state_data_sources,
-        read_corpus_plan,
-        resource_by_address,
-        run_iacguard,
-        unknown_at,
-        validate_report,
-    )
-except ImportError:  # pragma: no cover - tests/ imported as a package
-    from tests.helpers_inputs import (
-        CORPUS_PLANS,
-        Run,
-        assert_no_traceback,
-        corpus_plan_path,
-        prior_state_data_sources,
-        read_corpus_plan,
-        resource_by_address,
-        run_iacguard,
-        unknown_at,
-        validate_report,
-    )
 
 if not CORPUS_PLANS.is_dir():
     pytest.skip("../shared/corpus/plans is not present", allow_module_level=True)

@@ -11,29 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-try:
-    from helpers_inputs import (
-        AWS,
-        CORPUS_PLANS,
-        Run,
-        assert_no_traceback,
-        change,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
-except ImportError:  # pragma: no cover - tests/ imported as a package
-    from tests.helpers_inputs import (
-        AWS,
-        CORPUS_PLANS,
-        Run,
-        assert_no_traceback,
-        change,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
+from helpers_inputs import (
+    AWS,
+    CORPUS_PLANS,
+    Run,
+    assert_no_traceback,
+    change,
+    run_iacguard,
+    small_plan,
+    write_plan,
+)
 
 SEEDS = ["0", "12345", "random", "random"]
 

@@ -18,29 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-try:
-    from helpers_inputs import (
-        CORPUS_PLANS,
-        assert_no_traceback,
-        assert_one_line_error,
-        decode_plan_bytes,
-        plan_text,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
-except ImportError:  # pragma: no cover - tests/ imported as a package
-    from tests.helpers_inputs import (
-        CORPUS_PLANS,
-        assert_no_traceback,
-        assert_one_line_error,
-        decode_plan_bytes,
-        plan_text,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
+from helpers_inputs import (
+    CORPUS_PLANS,
+    assert_no_traceback,
+    assert_one_line_error,
+    decode_plan_bytes,
+    plan_text,
+    run_iacguard,
+    small_plan,
+    write_plan,
+)
 
 
 def _json_error_position(text: str) -> str:

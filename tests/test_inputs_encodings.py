@@ -8,31 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_inputs import (
+    SMALL_PLAN_CHANGES,
+    SMALL_PLAN_DATA_READ,
+    assert_no_traceback,
+    assert_one_line_error,
+    plan_text,
+    run_iacguard,
+    small_plan,
+    write_plan,
+)
 
 from iacguard.inputs import load_inputs
-
-try:
-    from helpers_inputs import (
-        SMALL_PLAN_CHANGES,
-        SMALL_PLAN_DATA_READ,
-        assert_no_traceback,
-        assert_one_line_error,
-        plan_text,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
-except ImportError:  # pragma: no cover - tests/ imported as a package
-    from tests.helpers_inputs import (
-        SMALL_PLAN_CHANGES,
-        SMALL_PLAN_DATA_READ,
-        assert_no_traceback,
-        assert_one_line_error,
-        plan_text,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
 
 #: A tag value outside ASCII and outside the Basic Multilingual Plane (a UTF-16 surrogate pair).
 #: Its key sorts before ``DataClass``, so the classification reason quotes it in the report.

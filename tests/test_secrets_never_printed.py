@@ -12,42 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_inputs import (
+    AWS,
+    CORPUS_PLANS,
+    KUBERNETES,
+    assert_no_traceback,
+    assert_one_line_error,
+    change,
+    corpus_plan_path,
+    decode_plan_bytes,
+    iter_state_resources,
+    read_corpus_plan,
+    run_iacguard,
+    small_plan,
+    write_plan,
+)
 
 from iacguard.inputs import load_inputs
 from iacguard.model import InputDocument, Resource, Sensitive, Unknown
-
-try:
-    from helpers_inputs import (
-        AWS,
-        CORPUS_PLANS,
-        KUBERNETES,
-        assert_no_traceback,
-        assert_one_line_error,
-        change,
-        corpus_plan_path,
-        decode_plan_bytes,
-        iter_state_resources,
-        read_corpus_plan,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
-except ImportError:  # pragma: no cover - tests/ imported as a package
-    from tests.helpers_inputs import (
-        AWS,
-        CORPUS_PLANS,
-        KUBERNETES,
-        assert_no_traceback,
-        assert_one_line_error,
-        change,
-        corpus_plan_path,
-        decode_plan_bytes,
-        iter_state_resources,
-        read_corpus_plan,
-        run_iacguard,
-        small_plan,
-        write_plan,
-    )
 
 GOOGLE = "registry.terraform.io/hashicorp/google"
 
