@@ -12,6 +12,15 @@ from iacguard.checks.credentials import (
     k8s_secret_cloud_credentials,
 )
 from iacguard.checks.iam import aws_iam_admin_wildcard
+from iacguard.checks.identities import (
+    admin_equivalent_identity,
+    ai_data_wildcard_access,
+    ai_role_controls_infrastructure,
+    identity_exceeds_max_access,
+    pass_role_escalation,
+    secrets_wildcard_read,
+    user_access_key_and_console,
+)
 from iacguard.checks.logging import (
     azure_openai_diagnostics,
     bedrock_invocation_logging,
@@ -23,23 +32,35 @@ from iacguard.checks.sagemaker import (
     sagemaker_notebook_root_access,
 )
 from iacguard.checks.storage import ai_storage_public
-from iacguard.checks.trust import oidc_trust_wildcard_subject, role_trusts_any_principal
+from iacguard.checks.trust import (
+    cross_account_trust_unguarded,
+    oidc_trust_wildcard_subject,
+    role_trusts_any_principal,
+)
 
 from iacguard.engine.check import Check
 
 CHECKS: tuple[Check, ...] = (
+    admin_equivalent_identity,
+    ai_data_wildcard_access,
+    ai_role_controls_infrastructure,
     ai_storage_public,
     aws_iam_access_key,
     aws_iam_admin_wildcard,
     azure_application_password,
     azure_openai_diagnostics,
     bedrock_invocation_logging,
+    cross_account_trust_unguarded,
     gcp_service_account_key,
+    identity_exceeds_max_access,
     k8s_secret_cloud_credentials,
     oidc_trust_wildcard_subject,
+    pass_role_escalation,
     role_trusts_any_principal,
     sagemaker_endpoint_data_capture,
     sagemaker_notebook_direct_internet,
     sagemaker_notebook_root_access,
+    secrets_wildcard_read,
+    user_access_key_and_console,
     vertex_endpoint_logging,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iacguard.aws.query import caller_account
 from iacguard.aws.trust import trusted_by
 from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
@@ -116,5 +117,118 @@ def oidc_trust_wildcard_subject(ctx: CheckContext) -> Iterator[Finding]:
                         "conditions": principal.conditions,
                     }
                 ],
+                key=principal.principal,
+            )
+
+
+#: Condition keys that tie a cross-account trust to a known caller: the external id a SaaS
+#: vendor passes (confused deputy), or the caller's AWS Organization.
+_CROSS_ACCOUNT_GUARDS = {
+    "sts:externalid",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalarn",
+}
+#: Operators that require the key to be present and equal to (or like) a value. ``...IfExists``
+#: passes when the caller sends no external id at all, ``StringNot...`` and ``Null`` do not
+#: pin a value: neither guards anything.
+_POSITIVE_OPERATORS = {
+    "stringequals",
+    "stringequalsignorecase",
+    "stringlike",
+    "arnequals",
+    "arnlike",
+}
+
+
+def _principal_account(principal: str) -> str | None:
+    if principal.isdigit() and len(principal) == 12:
+        return principal
+    parts = principal.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+def _guards(conditions: dict[str, object]) -> list[str]:
+    """The condition keys that pin the caller: a guard key under a positive operator, with a
+    value that is not just ``*``."""
+    found = []
+    for operator, keys in conditions.items():
+        base = str(operator).lower().split(":")[-1]
+        if base not in _POSITIVE_OPERATORS or not isinstance(keys, dict):
+            continue
+        for key, values in keys.items():
+            listed = values if isinstance(values, list) else [values]
+            pinned = [v for v in listed if isinstance(v, str) and v.strip("*?")]
+            if str(key).lower() in _CROSS_ACCOUNT_GUARDS and pinned:
+                found.append(str(key))
+    return found
+
+
+@check(
+    id="aws-cross-account-trust-unguarded",
+    title="Cross-account trust without sts:ExternalId or aws:PrincipalOrgID",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    inspects=("aws_iam_role", "aws_iam_policy_document"),
+    frameworks={
+        "nist-csf-2.0": ["PR.AA-05", "PR.AA-03"],
+        "owasp-nhi-2025": ["NHI3", "NHI5"],
+        "owasp-agentic-top10-2026": ["ASI03"],
+        "owasp-llm-top10-2025": ["LLM06"],
+    },
+    remediation=(
+        "For a third party (a SaaS vendor, a model provider's integration), require the "
+        "external id it gives you: `StringEquals sts:ExternalId`. For your own accounts, "
+        "require `aws:PrincipalOrgID` (or name the exact role ARN and check `aws:PrincipalArn`)."
+    ),
+)
+def cross_account_trust_unguarded(ctx: CheckContext) -> Iterator[Finding]:
+    """A role whose trust policy admits a principal of another AWS account (its root, a role
+    or a user there) with no condition tying the caller down: no `sts:ExternalId` (the
+    confused-deputy protection for third parties), no `aws:PrincipalOrgID` /
+    `aws:PrincipalOrgPaths` (your organization), no `aws:PrincipalArn` /
+    `aws:PrincipalAccount`.
+
+    Trusting another account's root delegates the decision to every administrator of that
+    account; a vendor's account without an external id can be used by any of the vendor's
+    other customers. The plan's own account comes from `data.aws_caller_identity` or the
+    role's ARN; when neither is known the finding has low confidence.
+
+    Before: `Principal: {"AWS": "arn:aws:iam::444455556666:root"}`, no condition.
+    After: the same with `StringEquals sts:ExternalId = <the vendor's id for you>`.
+    """
+    caller = caller_account(ctx.index)
+    for role in ctx.planned("aws_iam_role"):
+        arn = role.get("arn")
+        own = _principal_account(arn) if isinstance(arn, str) else None
+        own = own or caller
+        for principal in trusted_by(ctx.index, role)[0]:
+            if principal.kind != "aws":
+                continue
+            account = _principal_account(principal.principal)
+            if account is None or account == own:
+                continue
+            if _guards(principal.conditions):
+                continue
+            yield ctx.finding(
+                role,
+                f"Trust policy admits account {account}"
+                + (f" ({principal.principal})" if principal.principal != account else "")
+                + " without "
+                "sts:ExternalId or aws:PrincipalOrgID"
+                + ("" if own else " (this plan's own account is not known)"),
+                evidence=[
+                    {
+                        "kind": "trust",
+                        "principal": principal.principal,
+                        "account": account,
+                        "own_account": own,
+                        "actions": list(principal.actions),
+                        "conditions": principal.conditions,
+                    }
+                ],
+                confidence=None if own else Confidence.LOW,
                 key=principal.principal,
             )

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import difflib
 import gc
-import json
 import os
 import shutil
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import pydantic_core
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -129,6 +129,13 @@ def _stdout_console() -> Console:
     if not sys.stdout.isatty():
         width = max(100, shutil.get_terminal_size((120, 40)).columns)
     return Console(width=width, highlight=False)
+
+
+def _write_json(document: Any) -> None:
+    """Indented JSON on stdout, as ``json.dumps(indent=2, ensure_ascii=False)`` writes it, but
+    serialised by pydantic-core (the standard library's indenting encoder is pure Python: a
+    second for the 45 MB of ``identities`` at 10,000 resources)."""
+    sys.stdout.write(pydantic_core.to_json(document, indent=2).decode("utf-8") + "\n")
 
 
 @app.command("scan")
@@ -270,7 +277,7 @@ def query_command(
         gc.enable()
     document = query_json(answer)
     if output_format is TextOrJson.JSON:
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        _write_json(document)
         return
     sys.stdout.write(query_text(answer) + "\n")
 
@@ -293,7 +300,7 @@ def identities_command(
     finally:
         gc.enable()
     if output_format is TextOrJson.JSON:
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        _write_json(document)
     else:
         sys.stdout.write(identities_text(document))
 
@@ -330,7 +337,7 @@ def checks_list_command(
         raise _fail(exc.one_line()) from None
     if output_format is TextOrJson.JSON:
         document = {"checks": [_check_json(c) for c in checks]}
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        _write_json(document)
         return
     table = Table(box=None, pad_edge=False)
     for column in ("id", "severity", "title", "provider"):
@@ -357,7 +364,7 @@ def checks_show_command(
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     if output_format is TextOrJson.JSON:
-        sys.stdout.write(json.dumps(_check_json(item), indent=2, ensure_ascii=False) + "\n")
+        _write_json(_check_json(item))
         return
     catalog = load_catalog()
     lines = [
@@ -418,7 +425,7 @@ def frameworks_command(
                 for c in resolution.controls
             ],
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        _write_json(document)
         return
     lines = []
     if resolution.via:
@@ -453,7 +460,7 @@ def _print_frameworks(catalog: Catalog, checks: list[Check], output_format: Text
                 for f in catalog.frameworks.values()
             ],
         }
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        _write_json(document)
         return
     lines = []
     for framework in catalog.frameworks.values():
@@ -471,11 +478,7 @@ def version_command(
     """Print the iacguard version and the versions of the data it uses."""
     versions = data_versions()
     if output_format is TextOrJson.JSON:
-        import json
-
-        sys.stdout.write(
-            json.dumps({"iacguard": tool_version(), "data": versions}, indent=2) + "\n"
-        )
+        _write_json({"iacguard": tool_version(), "data": versions})
         return
     lines = [f"iacguard {tool_version()}"]
     lines += [f"  {name} {value}" for name, value in versions.items()]

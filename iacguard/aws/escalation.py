@@ -7,11 +7,13 @@ to a service or assumed, the users whose keys could be created.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from iacguard.aws.evaluate import Decision, PolicySource, Request, evaluate
+from iacguard.aws.evaluate import Decision, PolicySource, Request, action_matches, evaluate
 from iacguard.aws.identities import AwsIdentity
+from iacguard.aws.policy import PolicyDocument
 from iacguard.aws.query import caller_account
 from iacguard.aws.trust import TrustedPrincipal, trusted_by
 from iacguard.engine.context import ScanIndex
@@ -70,20 +72,31 @@ class Escalation:
         }
 
 
-def _decide(identity: AwsIdentity, action: str, resource: str = "*") -> Decision:
-    sources: list[PolicySource] = list(identity.policies)
-    if identity.boundary is not None:
-        sources.append(identity.boundary)
-    return evaluate(Request(action=action, resource=resource, principal_arn=identity.arn), sources)
+def _decide(
+    identity: AwsIdentity,
+    action: str,
+    resource: str = "*",
+    context: tuple[tuple[str, str], ...] = (),
+    sources: Sequence[PolicySource] | None = None,
+) -> Decision:
+    if sources is None:
+        sources = _sources(identity)
+    request = Request(
+        action=action, resource=resource, principal_arn=identity.arn, context=dict(context)
+    )
+    return evaluate(request, sources)
 
 
-def _role_arn(identity: AwsIdentity, account: str | None) -> str:
+def role_arn(identity: AwsIdentity, account: str | None) -> str:
+    """The identity's ARN; when it is known only after apply, built from its name and path
+    (``arn:aws:iam::ACCOUNT:role/PATH/NAME``, ``:user/`` for users), ``*`` for what is not
+    known."""
     if identity.arn:
         return identity.arn
     name = identity.name or "*"
     path = identity.resource.get("path")
     prefix = path if isinstance(path, str) and path.startswith("/") else "/"
-    return f"arn:aws:iam::{account or '*'}:role{prefix}{name}"
+    return f"arn:aws:iam::{account or '*'}:{identity.kind}{prefix}{name}"
 
 
 class EscalationContext:
@@ -95,7 +108,18 @@ class EscalationContext:
         self.account = caller_account(index)
         self.trust: dict[str, list[TrustedPrincipal]] = {}
         self.by_service: dict[str, list[AwsIdentity]] = {}
-        self._decisions: dict[tuple[tuple[int, ...], str, str], Tristate] = {}
+        self._trusting: dict[str, list[AwsIdentity]] = {}
+        self._decisions: dict[
+            tuple[tuple[int, ...], str, str, tuple[tuple[str, str], ...]], Tristate
+        ] = {}
+        self._allows: dict[tuple[int, str], bool] = {}
+        self._keep: list[PolicyDocument] = []  # keeps ids in _allows unique
+        self._edges: dict[str, list[AssumeEdge]] = {}
+        self._arns: dict[tuple[str, str | None], str] = {}
+        self.addressed: dict[str, int] = {}
+        for each in identities:
+            config = each.resource.config_address
+            self.addressed[config] = self.addressed.get(config, 0) + 1
         for role in identities:
             if role.kind != "role":
                 continue
@@ -104,17 +128,271 @@ class EscalationContext:
             for principal in principals:
                 if principal.kind == "service":
                     self.by_service.setdefault(principal.principal, []).append(role)
+                for key in _principal_keys(principal):
+                    self._trusting.setdefault(key, []).append(role)
 
-    def decide(self, identity: AwsIdentity, action: str, resource: str = "*") -> Tristate:
+    def arn_of(self, identity: AwsIdentity, account: str | None) -> str:
+        """:func:`role_arn`, memoised per identity and account."""
+        key = (identity.address, account)
+        found = self._arns.get(key)
+        if found is None:
+            found = self._arns[key] = role_arn(identity, account)
+        return found
+
+    def decide(
+        self,
+        identity: AwsIdentity,
+        action: str,
+        resource: str = "*",
+        context: tuple[tuple[str, str], ...] = (),
+    ) -> Tristate:
         """The evaluator's answer, shared by identities holding the very same documents (the
         copies of a role with the same AWS managed policies ask the same question)."""
-        sources = (*identity.policies, *([identity.boundary] if identity.boundary else []))
-        key = (tuple(id(s.document) for s in sources), action, resource)
+        sources = _sources(identity)
+        if not self._may_allow(sources, action):
+            return Tristate.NO
+        key = (tuple(id(s.document) for s in sources), action, resource, context)
         found = self._decisions.get(key)
         if found is None:
-            found = _decide(identity, action, resource).decision
+            found = _decide(identity, action, resource, context).decision
             self._decisions[key] = found
         return found
+
+    def decision(
+        self,
+        identity: AwsIdentity,
+        action: str,
+        resource: str = "*",
+        context: tuple[tuple[str, str], ...] = (),
+    ) -> Decision:
+        """The evaluator's whole decision, with the statements behind it (for evidence)."""
+        return _decide(identity, action, resource, context)
+
+    def _may_allow(self, sources: tuple[PolicySource, ...], action: str) -> bool:
+        """Whether any identity policy has an Allow statement that could name ``action``:
+        when none has, the answer is No without evaluating (most questions end here)."""
+        for source in sources:
+            if source.kind != "identity":
+                continue
+            document = source.document
+            if not isinstance(document, PolicyDocument):
+                return True
+            key = (id(document), action)
+            found = self._allows.get(key)
+            if found is None:
+                found = any(
+                    statement.effect != "Deny"
+                    and (
+                        statement.actions is None
+                        or any(
+                            not isinstance(p, str) or action_matches(p, action)
+                            for p in statement.actions
+                        )
+                    )
+                    for statement in document.statements
+                )
+                self._allows[key] = found
+                self._keep.append(document)
+            if found:
+                return True
+        return False
+
+    def assume_edges(self, identity: AwsIdentity) -> list[AssumeEdge]:
+        """The roles ``identity`` can assume: its policies allow ``sts:AssumeRole`` on the role
+        (not needed when the trust policy names it in the same account) and the role's trust
+        policy admits it by ARN, by its account or as anyone (``*``)."""
+        cached = self._edges.get(identity.address)
+        if cached is not None:
+            return cached
+        edges: list[AssumeEdge] = []
+        if identity.kind != "group":
+            account = identity.account or self.account
+            for role in self._candidates(identity, account):
+                if role is identity:
+                    continue
+                edge = self._edge(identity, role, account)
+                if edge is not None:
+                    edges.append(edge)
+        self._edges[identity.address] = edges
+        return edges
+
+    def _named_grant(self, identity: AwsIdentity, target: str) -> Tristate:
+        """Same account, the trust policy names the identity: the trust policy grants it, so
+        no identity policy is needed; an explicit Deny still stops it, and so does a role's
+        permissions boundary that does not allow sts:AssumeRole (a grant to a role ARN is
+        limited by the role's boundary; to a user ARN it is not)."""
+        decided = _decide(identity, "sts:AssumeRole", target, sources=identity.policies)
+        if decided.decision is Tristate.NO and decided.reason.startswith("Denied by"):
+            return Tristate.NO
+        # Maybe only when an unknown could deny it; an implicit deny does not matter here
+        explicit = Tristate.MAYBE if decided.decision is Tristate.MAYBE else Tristate.YES
+        if identity.kind == "role" and identity.boundary is not None:
+            boundary = PolicySource(
+                "identity", identity.boundary.source, identity.boundary.document, "boundary"
+            )
+            bounded = _decide(identity, "sts:AssumeRole", target, sources=(boundary,))
+            if bounded.decision is Tristate.NO:
+                return Tristate.NO
+            if bounded.decision is Tristate.MAYBE:
+                return Tristate.MAYBE
+        return explicit
+
+    def _candidates(self, identity: AwsIdentity, account: str | None) -> list[AwsIdentity]:
+        """Roles whose trust policy could admit ``identity``, from the index of principals."""
+        keys = ["*", f"cfg:{identity.resource.config_address}"]
+        if identity.name:
+            keys.append(f"name:{identity.name}")
+        if identity.arn:
+            keys.append(f"text:{identity.arn}")
+        keys.append(f"acct:{account}" if account else "acct?")
+        found: dict[str, AwsIdentity] = {}
+        for key in keys:
+            for role in self._trusting.get(key, ()):
+                found.setdefault(role.address, role)
+        return [found[k] for k in sorted(found)]
+
+    def _edge(
+        self, identity: AwsIdentity, role: AwsIdentity, account: str | None
+    ) -> AssumeEdge | None:
+        best: AssumeEdge | None = None
+        for principal in self.trust.get(role.address, ()):
+            if principal.kind not in ("aws", "any") or not _admits_assume(principal):
+                continue
+            via, matched = _admitted(principal, identity, account, self.addressed)
+            if matched is Tristate.NO:
+                continue
+            trust = Tristate.MAYBE if principal.conditions else principal.decision
+            trust = _and(trust, matched)
+            role_account = role.account or self.account
+            cross = account is not None and role_account is not None and account != role_account
+            target = self.arn_of(role, role_account)
+            if via != "named" or cross:
+                policy = self.decide(identity, "sts:AssumeRole", target)
+            else:
+                policy = self._named_grant(identity, target)
+            answer = _and(trust, policy)
+            if answer is Tristate.NO:
+                continue
+            why = {
+                "named": "the trust policy names it"
+                + ("; its policies allow sts:AssumeRole across accounts" if cross else ""),
+                "account": "the trust policy admits its account and its policies allow "
+                "sts:AssumeRole on the role",
+                "any": "the trust policy admits any principal and its policies allow "
+                "sts:AssumeRole on the role",
+            }[via]
+            if principal.conditions:
+                why += " (under the trust policy's conditions)"
+            edge = AssumeEdge(
+                identity.address, role.address, answer, via, principal.principal,
+                principal.conditions, principal.sid, why,
+            )  # fmt: skip
+            if best is None or _RANK[answer] > _RANK[best.answer]:
+                best = edge
+        return best
+
+
+_RANK = {Tristate.NO: 0, Tristate.MAYBE: 1, Tristate.YES: 2}
+
+
+def _and(*values: Tristate) -> Tristate:
+    return min(values, key=_RANK.__getitem__)
+
+
+def _sources(identity: AwsIdentity) -> tuple[PolicySource, ...]:
+    if identity.boundary is None:
+        return identity.policies
+    return (*identity.policies, identity.boundary)
+
+
+def _principal_keys(principal: TrustedPrincipal) -> list[str]:
+    """Index keys of a trusted principal, matching :meth:`EscalationContext._candidates`."""
+    if principal.kind == "any":
+        return ["*"]
+    if principal.kind != "aws":
+        return []
+    text = principal.principal
+    if principal.why.startswith("principal known after apply"):
+        return [f"cfg:{o.strip()}" for o in text.split(",")]
+    parts = text.split(":", 5)
+    if text.isdigit():
+        return [f"acct:{text}", "acct?"]
+    if len(parts) == 6 and parts[5] == "root":
+        return [f"acct:{parts[4]}", "acct?"]
+    keys = [f"text:{text}"]
+    if len(parts) == 6 and parts[5].startswith(("role/", "user/")):
+        keys.append(f"name:{parts[5].rsplit('/', 1)[-1]}")
+    return keys
+
+
+def _admits_assume(principal: TrustedPrincipal) -> bool:
+    return not principal.actions or any(
+        action_matches(a, "sts:AssumeRole") for a in principal.actions
+    )
+
+
+def _admitted(
+    principal: TrustedPrincipal,
+    identity: AwsIdentity,
+    account: str | None,
+    addressed: dict[str, int],
+) -> tuple[EdgeVia, Tristate]:
+    """How a trusted principal admits ``identity``: by name, by account, as anyone."""
+    if principal.kind == "any":
+        return "any", Tristate.YES
+    text = principal.principal
+    kind = "role" if identity.kind == "role" else "user"
+    if identity.arn and text == identity.arn:
+        return "named", Tristate.YES
+    if principal.why.startswith("principal known after apply"):
+        # the ARN of a resource of the plan: the trust names the resources it comes from
+        origins = [o.strip() for o in text.split(",")]
+        config = identity.resource.config_address
+        if config in origins:
+            shared = addressed.get(config, 1)
+            return "named", Tristate.YES if shared == 1 and len(origins) == 1 else Tristate.MAYBE
+        return "named", Tristate.NO
+    name = identity.name
+    if name and text.startswith("arn:") and f":{kind}/" in text:
+        parts = text.split(":", 5)
+        resource = parts[5] if len(parts) == 6 else ""
+        if resource.rsplit("/", 1)[-1] == name and (account is None or parts[4] in ("", account)):
+            return "named", Tristate.YES if account else Tristate.MAYBE
+    if text in (account, f"arn:aws:iam::{account}:root") and account:
+        return "account", Tristate.YES
+    if account is None and (text.isdigit() or text.endswith(":root")):
+        return "account", Tristate.MAYBE  # perhaps this account: the plan does not say
+    return "named", Tristate.NO
+
+
+EdgeVia = Literal["named", "account", "any"]
+
+
+@dataclass(frozen=True, slots=True)
+class AssumeEdge:
+    """``source`` can become ``target`` with ``sts:AssumeRole`` (an identity-graph edge)."""
+
+    source: str
+    target: str
+    answer: Tristate
+    via: EdgeVia
+    """``named``: the trust policy names the source; ``account``: it admits the source's
+    account (the source's policies decide); ``any``: it admits ``*``."""
+    principal: str
+    conditions: dict[str, Any]
+    sid: str | None
+    why: str
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "target": self.target,
+            "answer": self.answer.value,
+            "via": self.via,
+            "principal": self.principal,
+            "conditions": self.conditions,
+            "why": self.why,
+        }
 
 
 def escalations(
@@ -127,38 +405,32 @@ def escalations(
     context = context or EscalationContext(index, identities)
     found: list[Escalation] = []
     account = identity.account or context.account
-    pass_role = context.decide(identity, "iam:PassRole")
-    passable: dict[str, Tristate] = {}
-
-    def can_pass(role: AwsIdentity) -> Tristate:
-        # PassRole on every resource needs no per-role answer; otherwise ask per role ARN.
-        if pass_role is Tristate.YES:
-            return Tristate.YES
-        if role.address not in passable:
-            arn = _role_arn(role, account)
-            passable[role.address] = context.decide(identity, "iam:PassRole", arn)
-        return passable[role.address]
-
-    if pass_role is not Tristate.NO:
+    by_service: dict[str, tuple[Tristate, list[tuple[str, Tristate]]]] = {}
+    if context.decide(identity, "iam:PassRole") is not Tristate.NO:
         for action, service in PASS_ROLE_COMPUTE.items():
             compute = context.decide(identity, action)
             if compute is Tristate.NO:
                 continue
-            targets = [
-                role.address
-                for role in context.by_service.get(service, ())
-                if role is not identity and can_pass(role) is not Tristate.NO
-            ]
-            answer = Tristate.YES if Tristate.MAYBE not in (pass_role, compute) else Tristate.MAYBE
+            passing = by_service.get(service)
+            if passing is None:
+                passing = by_service[service] = _passable(context, identity, service, account)
+            can_pass, targets = passing
+            if can_pass is Tristate.NO:
+                continue
+            count = len(targets)
             found.append(
                 Escalation(
                     "pass-role",
-                    answer,
-                    (("iam:PassRole", pass_role), (action, compute)),
-                    tuple(targets),
+                    _and(can_pass, compute),
+                    (("iam:PassRole", can_pass), (action, compute)),
+                    tuple(t for t, _ in targets),
                     f"can pass a role to {service} with {action}: the new compute runs with "
                     "that role's permissions"
-                    + (f" ({len(targets)} such roles in the plan)" if targets else ""),
+                    + (
+                        f" ({count} such role{'' if count == 1 else 's'} in the plan)"
+                        if count
+                        else ""
+                    ),
                 )
             )
     for method, actions in DIRECT_METHODS.items():
@@ -173,27 +445,65 @@ def escalations(
             else []
         )
         found.append(Escalation(method, answer, tuple(open_), tuple(users), _DIRECT_WHY[method]))
-    assume = context.decide(identity, "sts:AssumeRole")
-    if assume is not Tristate.NO:
-        own = _role_arn(identity, account) if identity.kind == "role" else identity.arn or ""
-        admitted = {own, identity.address, account or "", f"arn:aws:iam::{account}:root"}
-        assumable = [
-            role
-            for role, principals in context.trust.items()
-            if role != identity.address
-            and any(p.kind == "aws" and p.principal in admitted for p in principals)
-        ]
-        if assumable:
-            found.append(
-                Escalation(
-                    "assume-role",
-                    assume,
-                    (("sts:AssumeRole", assume),),
-                    tuple(sorted(assumable)),
-                    "can assume roles whose trust policies admit it (or its account)",
-                )
+    edges = context.assume_edges(identity)
+    if edges:
+        answer = Tristate.YES if any(e.answer is Tristate.YES for e in edges) else Tristate.MAYBE
+        found.append(
+            Escalation(
+                "assume-role",
+                answer,
+                (("sts:AssumeRole", context.decide(identity, "sts:AssumeRole")),),
+                tuple(e.target for e in edges),
+                "can assume roles whose trust policies admit it (by name, by its account or "
+                "as anyone)",
             )
+        )
     return found
+
+
+def _passable(
+    context: EscalationContext, identity: AwsIdentity, service: str, account: str | None
+) -> tuple[Tristate, list[tuple[str, Tristate]]]:
+    """Whether ``identity`` can pass some role to ``service``, and the roles of the inputs
+    trusting that service it can pass (each with its answer). The request carries
+    ``iam:PassedToService``, so statements limited to another service do not count."""
+    asked = (("iam:PassedToService", service),)
+    on_any = context.decide(identity, "iam:PassRole", "*", asked)
+    if on_any is Tristate.NO:
+        return Tristate.NO, []
+    targets: list[tuple[str, Tristate]] = []
+    for role in context.by_service.get(service, ()):
+        if role is identity:
+            continue
+        answer = (
+            Tristate.YES
+            if on_any is Tristate.YES
+            else context.decide(identity, "iam:PassRole", context.arn_of(role, account), asked)
+        )
+        if answer is not Tristate.NO:
+            targets.append((role.address, answer))
+    if targets:
+        best = Tristate.YES if any(t is Tristate.YES for _, t in targets) else Tristate.MAYBE
+        return best, targets
+    if on_any is Tristate.YES:
+        return Tristate.YES, []  # any role of the account that trusts the service
+    # Allowed on some roles only: when those are named one by one and are all roles of the
+    # inputs (none of which it may pass to this service), nothing outside can be passed.
+    decision = context.decision(identity, "iam:PassRole", "*", asked)
+    named: list[Any] = []
+    for match in decision.statements:
+        if match.statement.effect == "Allow":
+            named += list(match.statement.resources or ("*",))
+    known = {role.name for role in context.identities if role.kind == "role" and role.name}
+    if named and all(
+        isinstance(r, str)
+        and not any(c in r for c in "*?$")
+        and ":role/" in r
+        and r.rsplit("/", 1)[-1] in known
+        for r in named
+    ):
+        return Tristate.NO, []
+    return Tristate.MAYBE, []
 
 
 _DIRECT_WHY = {

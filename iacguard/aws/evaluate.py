@@ -287,7 +287,20 @@ def _overlaps(left: _Tokens, right: _Tokens) -> bool:
 
 @lru_cache(maxsize=65536)
 def _glob(pattern: str, asked: str) -> Tristate:
-    """:func:`_compare` of two texts without policy variables (the common case, cached)."""
+    """:func:`_compare` of two texts without policy variables (the common case, cached).
+
+    When what is asked is itself a pattern (``arn:aws:iam::*:role/x``: a role whose account is
+    not known), ARNs are compared field by field: the account ``*`` stands for an account id,
+    which never holds ``:`` or ``/``, so it cannot absorb a path the pattern requires."""
+    if ("*" in asked or "?" in asked) and pattern.startswith("arn:") and asked.startswith("arn:"):
+        pattern_fields, asked_fields = pattern.split(":", 5), asked.split(":", 5)
+        if len(pattern_fields) == 6 and len(asked_fields) == 6:
+            return _and(
+                *(
+                    _compare(_literal_tokens(p), _literal_tokens(a))
+                    for p, a in zip(pattern_fields, asked_fields, strict=True)
+                )
+            )
     return _compare(_literal_tokens(pattern), _literal_tokens(asked))
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from iacguard.aws.capabilities import summarise
-from iacguard.aws.escalation import EscalationContext, escalations
-from iacguard.aws.identities import AwsIdentity, IdentityResolver
+from iacguard.aws.identities import AwsIdentity
 from iacguard.aws.trust import TrustedPrincipal, trusted_by
+from iacguard.aws.view import AwsView, aws_view
 from iacguard.engine.context import ScanIndex
 
 
@@ -26,14 +26,15 @@ def _trust_json(principal: TrustedPrincipal) -> dict[str, Any]:
 
 
 def identity_json(
-    index: ScanIndex, identity: AwsIdentity, context: EscalationContext | None = None
+    view: AwsView, identity: AwsIdentity, assumable_by: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """One identity: ids, who can become it (roles), capabilities, unresolved pieces."""
+    """One identity: ids, who can become it, capabilities, escalations, unresolved pieces."""
     trusted: list[dict[str, Any]] = []
     trust_unknown: list[str] = []
     if identity.kind == "role":
-        principals, trust_unknown = trusted_by(index, identity.resource)
+        principals, trust_unknown = trusted_by(view.index, identity.resource)
         trusted = [_trust_json(p) for p in principals]
+    admin = view.admin(identity)
     return {
         "id": identity.node_id,
         "address": identity.address,
@@ -42,27 +43,30 @@ def identity_json(
         "name": identity.name,
         "trusted_by": trusted,
         "trust_unknown": trust_unknown,
+        "assumable_by": assumable_by or [],
+        "can_assume": [e.as_json() for e in view.assume_edges(identity)],
         "groups": list(identity.groups),
         "policies": [
             {"source": p.source, "kind": p.kind, "note": p.note}
             for p in (*identity.policies, *([identity.boundary] if identity.boundary else []))
         ],
-        "capabilities": summarise(identity).as_json(),
-        "escalations": [
-            e.as_json()
-            for e in escalations(
-                index, identity, context.identities if context else [identity], context
-            )
-        ],
+        "capabilities": view.summary(identity).as_json(),
+        "admin_equivalent": admin.as_json() if admin else None,
+        "escalations": [e.as_json() for e in view.escalations(identity)],
         "unresolved": list(identity.unresolved),
     }
 
 
 def identities_json(index: ScanIndex) -> dict[str, Any]:
     """``{"identities": [...]}`` for every AWS identity of the inputs, by address."""
-    identities = IdentityResolver(index).identities()
-    context = EscalationContext(index, identities)
-    return {"identities": [identity_json(index, i, context) for i in identities]}
+    view = aws_view(index)
+    reverse: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for identity in view.identities:
+        for edge in view.assume_edges(identity):
+            reverse[edge.target].append(
+                {"source": identity.address, "answer": edge.answer.value, "via": edge.via}
+            )
+    return {"identities": [identity_json(view, i, reverse.get(i.address)) for i in view.identities]}
 
 
 def identities_text(document: dict[str, Any]) -> str:
@@ -78,6 +82,16 @@ def identities_text(document: dict[str, Any]) -> str:
             lines.append(f"  trusted by {trust['kind']}{provider} {who}{subjects}{maybe}")
         for note in item["trust_unknown"]:
             lines.append(f"  trust unknown: {note}")
+        for source in item["assumable_by"]:
+            maybe = " (maybe)" if source["answer"] == "unknown" else ""
+            lines.append(f"  assumable by {source['source']} ({source['via']}){maybe}")
+        for edge in item["can_assume"]:
+            maybe = " (maybe)" if edge["answer"] == "unknown" else ""
+            lines.append(f"  can assume {edge['target']} ({edge['via']}){maybe}")
+        admin = item["admin_equivalent"]
+        if admin:
+            maybe = " (maybe)" if admin["answer"] == "unknown" else ""
+            lines.append(f"  ADMINISTRATOR-EQUIVALENT{maybe} ({admin['route']}): {admin['why']}")
         classes = item["capabilities"]["classes"]
         if not classes:
             lines.append("  can: nothing the inputs show")

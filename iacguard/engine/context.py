@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from iacguard.config import Config
 from iacguard.engine.check import Check
 from iacguard.findings import Confidence, Finding, Location, Severity
 from iacguard.model.address import module_names, module_prefix, split_address
@@ -28,6 +29,8 @@ _IDENTIFYING_ATTRIBUTES = (
     "unique_id",
 )
 
+T = TypeVar("T")
+
 
 class ScanIndex:
     """The resources of all inputs of a scan, indexed for checks. Built once per scan."""
@@ -45,10 +48,19 @@ class ScanIndex:
         self._by_config: dict[str, list[Resource]] = defaultdict(list)
         self._position: dict[int, int] = {}
         self._planned: dict[tuple[str, ...], tuple[Resource, ...]] = {}
+        self._memo: dict[str, Any] = {}
         for position, resource in enumerate(self.resources):
             self._by_type[resource.type].append(resource)
             self._by_config[resource.config_address].append(resource)
             self._position[id(resource)] = position
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """What ``build`` returns, built once per scan and shared by every check that asks
+        with the same ``key`` (the AWS identities with their summaries, for instance)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        found: T = self._memo[key]
+        return found
 
     def of_type(self, *types: str) -> list[Resource]:
         """Every resource of these types, whatever its action, in input order."""
@@ -191,6 +203,8 @@ class CheckContext:
 
     index: ScanIndex
     check: Check
+    config: Config = field(default_factory=Config)
+    """The scan's settings (identity limits, classification overrides)."""
 
     @property
     def resources(self) -> tuple[Resource, ...]:

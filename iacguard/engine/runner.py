@@ -72,7 +72,7 @@ def run_checks(
     findings: list[Finding] = []
     errors: list[CheckError] = []
     for item in checks:
-        context = CheckContext(index, item)
+        context = CheckContext(index, item, config)
         try:
             produced = list(item.run(context))
         except (Exception, SystemExit) as exc:

@@ -125,10 +125,16 @@ def test_pass_role_with_sagemaker_names_the_roles_it_could_pass(run_cli: Any) ->
     assert keys["targets"] == ["aws_iam_user.legacy_batch_uploader"]
 
 
-def test_pass_role_without_compute_is_not_an_escalation(run_cli: Any) -> None:
+def test_agent_can_pass_the_sagemaker_role_to_a_training_job(run_cli: Any) -> None:
     identities = _identities(run_cli, PLAN)
-    # the agent may iam:PassRole on * but start no compute, and writes no IAM
-    assert identities["module.agent_irsa.aws_iam_role.this"]["escalations"] == []
+    agent = identities["module.agent_irsa.aws_iam_role.this"]
+    risks = _escalations(agent)
+    # iam:PassRole on * plus sagemaker:CreateTrainingJob: the job runs as the execution role
+    assert set(risks) == {("pass-role", "sagemaker:CreateTrainingJob")}
+    training = risks[("pass-role", "sagemaker:CreateTrainingJob")]
+    assert training["answer"] == "allowed"
+    assert training["targets"] == ["aws_iam_role.sagemaker_execution"]
+    # no IAM writes, no roles trusting it: nothing else
     assert identities["module.inference_irsa.aws_iam_role.this"]["escalations"] == []
     assert identities["aws_iam_role.bedrock_agent"]["escalations"] == []
 

@@ -28,6 +28,11 @@ EXPECTED: tuple[tuple[str, str | None], ...] = (
     ("aws-sagemaker-notebook-direct-internet", "aws_sagemaker_notebook_instance.research"),
     ("aws-bedrock-invocation-logging", None),
     ("aws-oidc-trust-wildcard-subject", "aws_iam_role.ci_deploy"),
+    ("aws-admin-equivalent-identity", "aws_iam_role.ci_deploy"),
+    ("aws-secrets-wildcard-read", "module.agent_irsa.aws_iam_role.this"),
+    ("aws-ai-data-wildcard-access", "module.agent_irsa.aws_iam_role.this"),
+    ("aws-pass-role-escalation", "module.agent_irsa.aws_iam_role.this"),
+    ("aws-ai-role-controls-infrastructure", "aws_iam_role.sagemaker_execution"),
 )
 
 
@@ -95,3 +100,39 @@ def test_example_fail_on_threshold(
     completed = run_cli("scan", PLAN, "--format", "json", "--fail-on", fail_on, cwd=tmp_path)
     assert completed.returncode == code, completed.stderr
     assert json.loads(completed.stdout)["summary"]["gate"]["fail_on"] == fail_on
+
+
+def test_identity_findings_carry_the_deciding_evidence(report: dict[str, Any]) -> None:
+    agent = "module.agent_irsa.aws_iam_role.this"
+    passing = _find(report, "aws-pass-role-escalation", agent)
+    # flaw 3: PassRole on * plus the fine-tune tool's CreateTrainingJob, and the role it passes
+    assert "aws_iam_role.sagemaker_execution" in passing["message"]
+    escalation = next(e for e in passing["evidence"] if e["kind"] == "escalation")
+    assert escalation["targets"] == ["aws_iam_role.sagemaker_execution"]
+    assert {"action": "sagemaker:CreateTrainingJob", "answer": "allowed"} in escalation["actions"]
+    statements = [e for e in passing["evidence"] if e["kind"] == "statement"]
+    assert statements[0]["statement"]["Sid"] == "AgentPassRole"
+    assert statements[0]["policy"] == "module.agent_irsa.aws_iam_role_policy.this"
+    # flaw 2: s3:* on * reaches the training data, with the classification that decided it
+    data = _find(report, "aws-ai-data-wildcard-access", agent)
+    stores = {e["store"]: e for e in data["evidence"] if e.get("access") == "write"}
+    training = stores["aws_s3_bucket.training_data"]
+    assert (training["class"], training["patterns"], training["answer"]) == (
+        "training-data",
+        ["*"],
+        "allowed",
+    )
+    assert "s3:PutObject" in training["actions"]
+    # flaw 6: the CI role is an administrator, shown by AdministratorAccess's statement
+    admin = _find(report, "aws-admin-equivalent-identity", "aws_iam_role.ci_deploy")
+    assert admin["evidence"][0]["route"] == "direct"
+    assert (
+        admin["evidence"][1]["policy"] == "aws-managed:arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+    # correctly scoped identities stay quiet
+    quiet = {"module.inference_irsa.aws_iam_role.this", "aws_iam_role.bedrock_agent"}
+    assert not [
+        (f["check_id"], f["resource"])
+        for f in report["findings"]
+        if f["resource"] in quiet and f["check_id"].startswith("aws-")
+    ]
