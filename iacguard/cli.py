@@ -515,7 +515,20 @@ def main() -> None:
             markup=False,
         )
         sys.exit(EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+    _exit_now(code if isinstance(code, int) else EXIT_OK)
+
+
+def _exit_now(code: int) -> None:
+    """Exit without tearing the interpreter down: freeing the objects of a large scan one by
+    one takes half a second at 10,000 resources, and nothing is left to clean up (every file
+    the commands write is closed when they return). Falls back to ``sys.exit`` when the
+    streams cannot be flushed (a closed pipe)."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

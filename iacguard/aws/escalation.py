@@ -116,6 +116,7 @@ class EscalationContext:
         self._keep: list[PolicyDocument] = []  # keeps ids in _allows unique
         self._edges: dict[str, list[AssumeEdge]] = {}
         self._arns: dict[tuple[str, str | None], str] = {}
+        self.role_names = {i.name for i in identities if i.kind == "role" and i.name}
         self.addressed: dict[str, int] = {}
         for each in identities:
             config = each.resource.config_address
@@ -494,7 +495,7 @@ def _passable(
     for match in decision.statements:
         if match.statement.effect == "Allow":
             named += list(match.statement.resources or ("*",))
-    known = {role.name for role in context.identities if role.kind == "role" and role.name}
+    known = context.role_names
     if named and all(
         isinstance(r, str)
         and not any(c in r for c in "*?$")

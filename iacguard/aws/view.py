@@ -127,7 +127,7 @@ class AwsView:
             if route is not None:
                 found[identity.address] = route
         # Escalation to an administrator: repeat until nothing changes (chains of roles).
-        changed = True
+        changed = bool(found)
         while changed:
             changed = False
             for identity in self.principals:
@@ -212,7 +212,8 @@ class AwsView:
             )
             if best is None or _RANK[answer] > _RANK[best.answer]:
                 best = route
-        for escalation in self.escalations(identity):
+        passes = self.context.decide(identity, "iam:PassRole") is not Tristate.NO
+        for escalation in self.escalations(identity) if passes else ():
             if escalation.method != "pass-role":
                 continue
             targets = [t for t in escalation.targets if t in admins]
