@@ -243,6 +243,11 @@ def test_action_wildcard_in_a_policy_grants_the_matching_action() -> None:
         ("arn:aws:s3:::*", "arn:aws:s3:::training-data/*", YES),
         ("arn:aws:s3:::training-data/raw/*", "arn:aws:s3:::training-data/*", MAYBE),
         ("arn:aws:s3:::logs/*", "arn:aws:s3:::training-data/*", NO),
+        # a role whose account is not known: "*" stands for an account id, never for a path
+        ("arn:aws:iam::111122223333:role/tools/*", "arn:aws:iam::*:role/agent", NO),
+        ("arn:aws:iam::111122223333:role/*", "arn:aws:iam::*:role/agent", MAYBE),
+        ("arn:aws:iam::*:role/agent", "arn:aws:iam::*:role/agent", YES),
+        ("arn:aws:iam::*:role/*", "arn:aws:iam::*:role/agent", YES),
     ],
 )
 def test_resource_globs_are_case_sensitive(pattern: str, resource: str, expected: Tristate) -> None:
