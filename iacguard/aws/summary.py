@@ -110,6 +110,11 @@ def identities_text(document: dict[str, Any]) -> str:
             actions = ", ".join(a["action"] for a in risk["actions"])
             targets = f" → {', '.join(risk['targets'])}" if risk["targets"] else ""
             lines.append(f"  escalation {risk['method']}{maybe}: {actions}{targets}")
+            for statement in risk["statements"]:
+                lines.append(
+                    f"    {statement['action']} allowed by {statement['policy']} "
+                    f"{statement['statement']}"
+                )
         for note in [*item["unresolved"], *item["capabilities"]["notes"]]:
             lines.append(f"  note: {note}")
         lines.append("")

@@ -134,6 +134,14 @@ def test_agent_can_pass_the_sagemaker_role_to_a_training_job(run_cli: Any) -> No
     training = risks[("pass-role", "sagemaker:CreateTrainingJob")]
     assert training["answer"] == "allowed"
     assert training["targets"] == ["aws_iam_role.sagemaker_execution"]
+    # the path of statements behind it
+    assert [(s["action"], s["statement"]) for s in training["statements"]] == [
+        ("iam:PassRole", "AgentPassRole"),
+        ("sagemaker:CreateTrainingJob", "AgentFineTune"),
+    ]
+    assert {s["policy"] for s in training["statements"]} == {
+        "module.agent_irsa.aws_iam_role_policy.this"
+    }
     # no IAM writes, no roles trusting it: nothing else
     assert identities["module.inference_irsa.aws_iam_role.this"]["escalations"] == []
     assert identities["aws_iam_role.bedrock_agent"]["escalations"] == []
