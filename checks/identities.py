@@ -188,6 +188,18 @@ def pass_role_escalation(ctx: CheckContext) -> Iterator[Finding]:
         admins = [t for t in targets if view.admin(view.by_address[t]) is not None]
         compute = [e.actions[-1][0] for e in risks]
         certain = any(e.answer is Tristate.YES for e in risks)
+        if admins:
+            # an administrator among the targets: as sure as the surest route to one
+            surest = max(
+                (
+                    min(e.answer_for(t), _admin_answer(view, t), key=_RANK.__getitem__)
+                    for e in risks
+                    for t in admins
+                    if t in e.targets
+                ),
+                key=_RANK.__getitem__,
+            )
+            certain = surest is Tristate.YES
         decision = view.context.decision(identity, "iam:PassRole")
         evidence: list[dict[str, Any]] = [
             {
@@ -225,10 +237,24 @@ def pass_role_escalation(ctx: CheckContext) -> Iterator[Finding]:
             f"{_label(identity)} can pass roles to compute it starts {what}{to}"
             + (" (an administrator among them)" if admins else ""),
             evidence=evidence,
-            severity=Severity.CRITICAL if admins else None if targets else Severity.MEDIUM,
+            # with no role of the inputs to pass, a certain PassRole still reaches any role
+            # of the account that trusts the service: high; a Maybe one, medium
+            severity=Severity.CRITICAL
+            if admins
+            else None
+            if targets or certain
+            else Severity.MEDIUM,
             confidence=None if certain else Confidence.MEDIUM,
             key="pass-role",
         )
+
+
+_RANK = {Tristate.NO: 0, Tristate.MAYBE: 1, Tristate.YES: 2}
+
+
+def _admin_answer(view: AwsView, address: str) -> Tristate:
+    route = view.admin(view.by_address[address])
+    return route.answer if route is not None else Tristate.NO
 
 
 def _unrestricted_pass_role(
@@ -378,6 +404,8 @@ class _Stores:
             yes: list[str] = []
             maybe: list[str] = []
             for store, arns in self.by_service.get(service, ()):
+                if _names_the_store(pattern, store):
+                    continue  # arn:aws:s3:::bucket* is that bucket's own scope, not a wildcard
                 if pattern == "*":
                     result = Tristate.YES
                 elif pattern.startswith("* except") or not arns:
@@ -411,7 +439,7 @@ class _Stores:
                 continue
             _, _, actions = found.detail(address)
             answers = {
-                view.context.decide(identity, action, arns[address][-1]) for action in actions[:3]
+                view.context.decide(identity, action, arns[address][-1]) for action in actions
             }
             if answers == {Tristate.NO}:
                 found.yes.discard(address)
@@ -441,6 +469,15 @@ class _Stores:
                         out.maybe |= maybe
         out.maybe -= out.yes
         return out
+
+
+def _names_the_store(pattern: str, store: Resource) -> bool:
+    """``arn:aws:s3:::acme-training-data*`` written for the bucket ``acme-training-data``."""
+    if store.type != "aws_s3_bucket" or not pattern.startswith("arn:aws:s3:::"):
+        return False
+    name = store.get("bucket")
+    bucket = pattern.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+    return isinstance(name, str) and bucket.rstrip("*") == name
 
 
 def _has_denies(identity: AwsIdentity) -> bool:
@@ -821,7 +858,10 @@ def _ceiling(ctx: CheckContext, identity: AwsIdentity) -> tuple[str, str] | None
                 ("list", f"tag {MAX_ACCESS_TAG}={value!r} is not list, read or write: read as list")
             )
     for limit in ctx.config.identities:
-        if limit.address is not None and not address_matches(identity.address, limit.address):
+        if limit.address is not None and not (
+            address_matches(identity.address, limit.address)
+            or address_matches(identity.resource.config_address, limit.address)
+        ):
             continue
         if limit.name is not None and not (
             identity.name is not None and fnmatchcase(identity.name, limit.name)

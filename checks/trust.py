@@ -150,18 +150,35 @@ def _principal_account(principal: str) -> str | None:
     return None
 
 
+def _admits_assume(actions: tuple[str, ...]) -> bool:
+    """Whether a trust statement lets the principal assume the role (not only tag sessions)."""
+    return not actions or any(
+        a.lower() in ("*", "sts:*", "sts:assumerole", "sts:assume*") for a in actions
+    )
+
+
 def _guards(conditions: dict[str, object]) -> list[str]:
     """The condition keys that pin the caller: a guard key under a positive operator, with a
     value that is not just ``*``."""
     found = []
     for operator, keys in conditions.items():
-        base = str(operator).lower().split(":")[-1]
-        if base not in _POSITIVE_OPERATORS or not isinstance(keys, dict):
+        text = str(operator).lower()
+        # ForAllValues passes when the key is absent: it guards nothing
+        if text.startswith("forallvalues:") or not isinstance(keys, dict):
+            continue
+        if text.split(":")[-1] not in _POSITIVE_OPERATORS:
             continue
         for key, values in keys.items():
             listed = values if isinstance(values, list) else [values]
-            pinned = [v for v in listed if isinstance(v, str) and v.strip("*?")]
-            if str(key).lower() in _CROSS_ACCOUNT_GUARDS and pinned:
+            name = str(key).lower()
+            if name == "aws:principalarn":
+                # pinned only when the account is named: arn:aws:iam::*:role/* pins nothing
+                pinned = [
+                    v for v in listed if isinstance(v, str) and _principal_account(v) is not None
+                ]
+            else:
+                pinned = [v for v in listed if isinstance(v, str) and v.strip("*?")]
+            if name in _CROSS_ACCOUNT_GUARDS and pinned:
                 found.append(str(key))
     return found
 
@@ -188,8 +205,9 @@ def cross_account_trust_unguarded(ctx: CheckContext) -> Iterator[Finding]:
     """A role whose trust policy admits a principal of another AWS account (its root, a role
     or a user there) with no condition tying the caller down: no `sts:ExternalId` (the
     confused-deputy protection for third parties), no `aws:PrincipalOrgID` /
-    `aws:PrincipalOrgPaths` (your organization), no `aws:PrincipalArn` /
-    `aws:PrincipalAccount`.
+    `aws:PrincipalOrgPaths` (your organization), no `aws:PrincipalArn` naming the account.
+    Only positive operators count (`StringEquals`, `StringLike`, `ArnEquals`, `ArnLike`):
+    `...IfExists` and `ForAllValues:` pass when the caller sends no value.
 
     Trusting another account's root delegates the decision to every administrator of that
     account; a vendor's account without an external id can be used by any of the vendor's
@@ -205,7 +223,7 @@ def cross_account_trust_unguarded(ctx: CheckContext) -> Iterator[Finding]:
         own = _principal_account(arn) if isinstance(arn, str) else None
         own = own or caller
         for principal in trusted_by(ctx.index, role)[0]:
-            if principal.kind != "aws":
+            if principal.kind != "aws" or not _admits_assume(principal.actions):
                 continue
             account = _principal_account(principal.principal)
             if account is None or account == own:

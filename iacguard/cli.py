@@ -6,8 +6,10 @@ error (a bug: please report it).
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import gc
+import logging
 import os
 import shutil
 import sys
@@ -37,6 +39,8 @@ from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
 from iacguard.frameworks import Catalog, load_catalog
 from iacguard.inputs import LoadResult, load_inputs
+from iacguard.k8s.identities import account_json, k8s_view
+from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
 from iacguard.redaction import redact_text
 from iacguard.report import RENDERERS, OutputFormat, format_for_path
@@ -92,6 +96,15 @@ ConfigOpt = Annotated[
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _input_errors(loaded: LoadResult) -> int:
+    """Report the parts of inputs that could not be read (the rest was used): one line each
+    on standard error. Returns the exit code they call for (2), or 0."""
+    errors = [(doc.path, error) for doc in loaded.documents for error in doc.errors]
+    for path, error in errors:
+        _stderr().print(f"iacguard: error: {path}: {redact_text(error)}", markup=False)
+    return EXIT_USAGE if errors else EXIT_OK
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -236,7 +249,9 @@ def scan_command(
         raise _fail(exc.one_line()) from None
     finally:
         gc.enable()
-    raise typer.Exit(EXIT_GATE if report.summary.gate.tripped else EXIT_OK)
+    raise typer.Exit(
+        _input_errors(loaded) or (EXIT_GATE if report.summary.gate.tripped else EXIT_OK)
+    )
 
 
 @app.command("query")
@@ -246,40 +261,81 @@ def query_command(
         str,
         typer.Option(
             "--identity",
-            help="Terraform address (module paths included), IAM name, ARN or graph node id "
-            "(aws:iam_role/NAME).",
+            help="AWS: Terraform address (module paths included), IAM name, ARN or graph node "
+            "id (aws:iam_role/NAME). Kubernetes: system:serviceaccount:NAMESPACE:NAME or "
+            "k8s:ServiceAccount/NAMESPACE/NAME.",
         ),
     ],
-    action: Annotated[str, typer.Option("--action", help="An IAM action: s3:GetObject.")],
+    action: Annotated[
+        str,
+        typer.Option("--action", help="AWS: an IAM action (s3:GetObject). Kubernetes: a verb."),
+    ],
     resource: Annotated[
-        str, typer.Option("--resource", help="The resource ARN [default: * (any)].")
+        str,
+        typer.Option(
+            "--resource",
+            help="AWS: the resource ARN [default: * (any)]. Kubernetes: RESOURCE[/SUBRESOURCE] "
+            "(pods/exec; deployments.apps to name the API group).",
+        ),
     ] = "*",
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="Kubernetes: the namespace of the request (cluster-scoped when absent).",
+        ),
+    ] = None,
     output_format: TextOrJsonOpt = TextOrJson.TEXT,
     config: ConfigOpt = None,
 ) -> None:
-    """Can an AWS identity perform an action on a resource? Yes, Maybe or No, and why."""
+    """Can an identity perform an action on a resource? Yes, Maybe or No, and why."""
     gc.disable()
+    kubernetes = identity.startswith(("system:serviceaccount:", "k8s:ServiceAccount/"))
     try:
         loaded, settings = _load(inputs, config)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification))
-        identities = IdentityResolver(index).identities()
-        found = find_identity(identities, identity)
-        if found is None:
-            close = close_matches(identities, identity)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            known = f" ({len(identities)} AWS identities in the inputs)" if identities else ""
-            raise UsageError(f"--identity {identity!r}: no such AWS identity{known}{hint}")
-        answer = answer_query(index, found, action, resource)
+        if kubernetes:
+            document = _k8s_query(index, identity, action, resource, namespace)
+        else:
+            if namespace is not None:
+                raise UsageError("--namespace applies to Kubernetes identities only")
+            identities = IdentityResolver(index).identities()
+            found = find_identity(identities, identity)
+            if found is None:
+                close = close_matches(identities, identity)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                known = f" ({len(identities)} AWS identities in the inputs)" if identities else ""
+                raise UsageError(f"--identity {identity!r}: no such AWS identity{known}{hint}")
+            answer = answer_query(index, found, action, resource)
+            document = query_json(answer)
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     finally:
         gc.enable()
-    document = query_json(answer)
     if output_format is TextOrJson.JSON:
         _write_json(document)
-        return
-    sys.stdout.write(query_text(answer) + "\n")
+    elif kubernetes:
+        sys.stdout.write(k8s_query_text(document) + "\n")
+    else:
+        sys.stdout.write(query_text(answer) + "\n")
+    raise typer.Exit(_input_errors(loaded))
+
+
+def _k8s_query(
+    index: ScanIndex, identity: str, verb: str, resource: str, namespace: str | None
+) -> dict[str, Any]:
+    view = k8s_view(index)
+    account = view.find(identity)
+    if account is None:
+        known = len(view.accounts)
+        raise UsageError(
+            f"--identity {identity!r}: no such service account in the inputs "
+            f"({known} service account{'' if known == 1 else 's'} found)"
+        )
+    if resource == "*":
+        raise UsageError("--resource: name the Kubernetes resource (pods, secrets, pods/exec)")
+    return answer_k8s_query(view, account, verb, resource, namespace)
 
 
 @app.command("identities")
@@ -288,13 +344,18 @@ def identities_command(
     output_format: TextOrJsonOpt = TextOrJson.TEXT,
     config: ConfigOpt = None,
 ) -> None:
-    """Every AWS identity: who can become it and what it can do."""
+    """Every identity (AWS roles, users and groups; Kubernetes service accounts): who can
+    become it and what it can do."""
     gc.disable()
     try:
         loaded, settings = _load(inputs, config)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification))
         document = identities_json(index)
+        kubernetes = k8s_view(index)
+        document["identities"] += [
+            account_json(kubernetes, a) for a in kubernetes.sorted_accounts()
+        ]
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     finally:
@@ -303,6 +364,7 @@ def identities_command(
         _write_json(document)
     else:
         sys.stdout.write(identities_text(document))
+    raise typer.Exit(_input_errors(loaded))
 
 
 checks_app = typer.Typer(
@@ -524,6 +586,8 @@ def _exit_now(code: int) -> None:
     the commands write is closed when they return). Falls back to ``sys.exit`` when the
     streams cannot be flushed (a closed pipe)."""
     try:
+        atexit._run_exitfuncs()  # plugins' exit handlers still run
+        logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):

@@ -145,6 +145,7 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
                     for s in doc.skipped
                 ],
                 warnings=list(doc.warnings),
+                errors=list(doc.errors),
             )
         )
         for resource in doc.resources:

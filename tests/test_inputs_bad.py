@@ -111,7 +111,6 @@ def _deep_yaml_mapping(depth: int) -> str:
 
 BAD_INPUTS = [
     BadInput("truncated.json", _text(_HALF_PLAN), _json_error_position(_HALF_PLAN)),
-    BadInput("kubernetes.yaml", _text(_K8S_MANIFEST), says=("kubernetes",)),
     BadInput("values.yaml", _text(_PLAIN_YAML)),
     BadInput("broken.yaml", _text(_TAB_YAML), "2:1", says=("yaml",)),
     BadInput("empty.json", _bytes(b""), says=("empty",)),

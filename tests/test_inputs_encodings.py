@@ -177,16 +177,17 @@ def test_folder_finds_plans_and_lists_what_it_passes_over(tmp_path: Path) -> Non
 
     found = {i["path"]: i for i in report["inputs"]}
     top, prod = str(Path("proj", "plan.json")), str(Path("proj", "envs", "prod", "plan.json"))
-    assert set(found) == {top, prod}
+    manifest = str(Path("proj", "k8s", "serviceaccount.yaml"))
+    assert set(found) == {top, prod, manifest}
+    assert found[manifest]["kind"] == "kubernetes-manifest"
     assert found[top]["resource_changes"] == SMALL_PLAN_CHANGES
     assert found[prod]["resource_changes"] == 2
     assert found[prod]["analysed"] == 2
-    assert {r["input"] for r in report["resources"]} == {top, prod}
+    assert {r["input"] for r in report["resources"]} == {top, prod, manifest}
 
     ignored = {i["path"]: i["reason"] for i in report["ignored_files"]}
     expected_ignored = {
         str(Path("proj", "*.tf")),
-        str(Path("proj", "k8s", "serviceaccount.yaml")),
         str(Path("proj", "k8s", "values.yml")),
         str(Path("proj", "package.json")),
     }
@@ -203,7 +204,7 @@ def test_folder_text_report_lists_files_not_read(tmp_path: Path) -> None:
     run = run_iacguard("scan", "proj", cwd=tmp_path)
     assert_no_traceback(run)
     assert run.returncode == 0, run.describe()
-    for name in ("*.tf", "serviceaccount.yaml", "values.yml", "package.json"):
+    for name in ("*.tf", "values.yml", "package.json"):
         assert name in run.stdout, run.describe()
     assert ".terraform" not in run.stdout
 
@@ -227,6 +228,7 @@ def test_folder_and_file_together(tmp_path: Path) -> None:
         [
             str(Path("proj", "plan.json")),
             str(Path("proj", "envs", "prod", "plan.json")),
+            str(Path("proj", "k8s", "serviceaccount.yaml")),
             "extra.json",
         ]
     )
@@ -237,11 +239,14 @@ def test_folder_through_the_python_api(tmp_path: Path) -> None:
     project = _project(tmp_path)
     result = load_inputs([str(project)])
     assert sorted(d.path for d in result.documents) == sorted(
-        [str(project / "plan.json"), str(project / "envs" / "prod" / "plan.json")]
+        [
+            str(project / "plan.json"),
+            str(project / "envs" / "prod" / "plan.json"),
+            str(project / "k8s" / "serviceaccount.yaml"),
+        ]
     )
     assert {Path(i.path).name for i in result.ignored} == {
         "*.tf",
-        "serviceaccount.yaml",
         "values.yml",
         "package.json",
     }

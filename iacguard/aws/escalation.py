@@ -62,6 +62,15 @@ class Escalation:
     why: str
     statements: tuple[dict[str, Any], ...] = ()
     """The statements that allow the actions: policy, Sid or position, action."""
+    target_answers: tuple[Tristate, ...] = ()
+    """Per target (same order), how surely the method reaches it."""
+
+    def answer_for(self, target: str) -> Tristate:
+        """How surely the method leads to one of its targets."""
+        answer = self.answer
+        if target in self.targets and len(self.target_answers) == len(self.targets):
+            answer = _and(answer, self.target_answers[self.targets.index(target)])
+        return answer
 
     def as_json(self) -> dict[str, Any]:
         """JSON form."""
@@ -259,14 +268,24 @@ class EscalationContext:
         decided = _decide(identity, "sts:AssumeRole", target, sources=identity.policies)
         if decided.decision is Tristate.NO and decided.reason.startswith("Denied by"):
             return Tristate.NO
-        # Maybe only when an unknown could deny it; an implicit deny does not matter here
-        explicit = Tristate.MAYBE if decided.decision is Tristate.MAYBE else Tristate.YES
-        if identity.kind == "role" and identity.boundary is not None:
+        # Maybe only when a Deny could apply (an implicit deny, or an Allow under a
+        # condition, does not matter: the trust policy grants it)
+        doubtful = any(m.statement.effect != "Allow" for m in decided.statements) or any(
+            not isinstance(p.document, PolicyDocument) for p in identity.policies
+        )
+        explicit = (
+            Tristate.MAYBE if decided.decision is Tristate.MAYBE and doubtful else Tristate.YES
+        )
+        if identity.boundary is not None:
             boundary = PolicySource(
                 "identity", identity.boundary.source, identity.boundary.document, "boundary"
             )
             bounded = _decide(identity, "sts:AssumeRole", target, sources=(boundary,))
-            if bounded.decision is Tristate.NO:
+            if bounded.decision is Tristate.NO and (
+                identity.kind == "role" or bounded.reason.startswith("Denied by")
+            ):
+                # a grant to a role ARN is limited by the role's boundary; an explicit Deny
+                # in any boundary stops users too
                 return Tristate.NO
             if bounded.decision is Tristate.MAYBE:
                 return Tristate.MAYBE
@@ -471,6 +490,7 @@ def escalations(
                         else ""
                     ),
                     tuple(statements),
+                    tuple(a for _, a in targets),
                 )
             )
     for method, actions in DIRECT_METHODS.items():
@@ -497,11 +517,23 @@ def escalations(
             Escalation(
                 "assume-role",
                 answer,
-                (("sts:AssumeRole", context.decide(identity, "sts:AssumeRole")),),
+                (("sts:AssumeRole", answer),),
                 tuple(e.target for e in edges),
                 "can assume roles whose trust policies admit it (by name, by its account or "
                 "as anyone)",
-                tuple(context.statements(identity, "sts:AssumeRole")),
+                tuple(
+                    [
+                        {
+                            "action": "sts:AssumeRole",
+                            "policy": f"{e.target} trust policy",
+                            "statement": e.sid or e.principal,
+                            "applies": e.answer.value,
+                        }
+                        for e in edges[:3]
+                    ]
+                    + context.statements(identity, "sts:AssumeRole")
+                ),
+                tuple(e.answer for e in edges),
             )
         )
     return found

@@ -289,18 +289,27 @@ def _overlaps(left: _Tokens, right: _Tokens) -> bool:
 def _glob(pattern: str, asked: str) -> Tristate:
     """:func:`_compare` of two texts without policy variables (the common case, cached).
 
-    When what is asked is itself a pattern (``arn:aws:iam::*:role/x``: a role whose account is
-    not known), ARNs are compared field by field: the account ``*`` stands for an account id,
-    which never holds ``:`` or ``/``, so it cannot absorb a path the pattern requires."""
-    if ("*" in asked or "?" in asked) and pattern.startswith("arn:") and asked.startswith("arn:"):
-        pattern_fields, asked_fields = pattern.split(":", 5), asked.split(":", 5)
-        if len(pattern_fields) == 6 and len(asked_fields) == 6:
-            return _and(
-                *(
-                    _compare(_literal_tokens(p), _literal_tokens(a))
-                    for p, a in zip(pattern_fields, asked_fields, strict=True)
-                )
+    An ARN asked with only its account unknown (``arn:aws:iam::*:role/x``: a role whose
+    account the plan does not say) stands for one concrete ARN in some account, and an account
+    id never holds ``:`` or ``/``: it is compared as each account the pattern names, and as one
+    it does not name. A ``*`` there cannot absorb a path the pattern requires."""
+    fields = asked.split(":", 5)
+    if (
+        len(fields) == 6
+        and fields[0] == "arn"
+        and fields[4] == "*"
+        and not any(c in part for part in (*fields[:4], fields[5]) for c in "*?")
+    ):
+        candidates = {*re.findall(r"\d{12}", pattern), "000000000000"}
+        results = {
+            _compare(
+                _literal_tokens(pattern), _literal_tokens(":".join([*fields[:4], a, fields[5]]))
             )
+            for a in sorted(candidates)
+        }
+        if results == {YES}:
+            return YES
+        return MAYBE if YES in results or MAYBE in results else NO
     return _compare(_literal_tokens(pattern), _literal_tokens(asked))
 
 

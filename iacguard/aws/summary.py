@@ -73,6 +73,9 @@ def identities_text(document: dict[str, Any]) -> str:
     """The human form: one block per identity."""
     lines: list[str] = []
     for item in document["identities"]:
+        if item["provider"] == "kubernetes":
+            lines.extend(_k8s_text(item))
+            continue
         lines.append(f"{item['id']}  ({item['address']})")
         for trust in item["trusted_by"]:
             who = trust["principal"] if trust["kind"] != "any" else "anyone (*)"
@@ -119,5 +122,38 @@ def identities_text(document: dict[str, Any]) -> str:
             lines.append(f"  note: {note}")
         lines.append("")
     if not document["identities"]:
-        lines.append("No AWS identities in the inputs.")
+        lines.append("No identities in the inputs.")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _k8s_text(item: dict[str, Any]) -> list[str]:
+    """A Kubernetes service account, as text."""
+    defined = "" if item["defined"] else "  (not defined in the inputs)"
+    lines = [f"{item['id']}  {item['name']}{defined}"]
+    for use in item["used_by"]:
+        exposed = "; ".join(f"{e['scope']} via {', '.join(e['via'])}" for e in use["exposed"])
+        lines.append(
+            f"  used by {use['workload']} ({use['part']})"
+            + (f"  exposed: {exposed}" if exposed else "")
+        )
+    for binding in item["bindings"]:
+        lines.append(f"  bound by {binding}")
+    classes = item["capabilities"]["classes"]
+    if not classes:
+        lines.append("  can: nothing the inputs show")
+    for grant in classes:
+        maybe = " (maybe)" if grant["answer"] == "unknown" else ""
+        where = ", ".join("every namespace" if r == "*" else r for r in grant["resources"])
+        lines.append(
+            f"  can {grant['class']} [{grant['severity']}]{maybe}: "
+            f"{', '.join(grant['actions'][:4])} in {where}"
+        )
+    for risk in item["escalations"]:
+        maybe = " (maybe)" if risk["answer"] == "unknown" else ""
+        where = ", ".join("every namespace" if n == "*" else n for n in risk["namespaces"])
+        targets = f" → {', '.join(risk['targets'][:5])}" if risk["targets"] else ""
+        lines.append(f"  escalation {risk['method']}{maybe} in {where}{targets}")
+    for note in item["unresolved"]:
+        lines.append(f"  note: {note}")
+    lines.append("")
+    return lines

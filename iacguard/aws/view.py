@@ -17,8 +17,9 @@ from iacguard.aws.escalation import (
     EscalationContext,
     escalations,
 )
-from iacguard.aws.evaluate import Decision
+from iacguard.aws.evaluate import Decision, PolicySource
 from iacguard.aws.identities import AwsIdentity, IdentityResolver
+from iacguard.aws.policy import PolicyDocument
 from iacguard.aws.trust import TrustedPrincipal
 from iacguard.engine.context import ScanIndex
 from iacguard.model.values import Tristate
@@ -56,6 +57,23 @@ class AdminRoute:
             "why": self.why,
             "via": list(self.via),
         }
+
+
+def _allows_everything(boundary: PolicySource) -> Tristate:
+    """Whether a permissions boundary allows every action on every resource (Maybe when it
+    cannot be read); explicit Denies in it are not looked at: they only narrow."""
+    document = boundary.document
+    if not isinstance(document, PolicyDocument):
+        return Tristate.MAYBE
+    for statement in document.statements:
+        if (
+            statement.effect == "Allow"
+            and "*" in (statement.actions or ())
+            and "*" in (statement.resources or ())
+            and not any(s.effect == "Deny" for s in document.statements)
+        ):
+            return Tristate.MAYBE if statement.conditions else Tristate.YES
+    return Tristate.NO
 
 
 def statement_evidence(decision: Decision, limit: int = 3) -> list[dict[str, Any]]:
@@ -155,6 +173,21 @@ class AwsView:
         if best is None:
             return None
         answer, action = best
+        if identity.boundary is not None:
+            # Whatever it writes stays capped by its permissions boundary: it is an
+            # administrator only if the boundary allows everything, or it can remove or
+            # replace the boundary.
+            unbounded = _allows_everything(identity.boundary)
+            if unbounded is Tristate.NO:
+                kind = "Role" if identity.kind == "role" else "User"
+                lift = [
+                    self.context.decide(identity, f"iam:{verb}{kind}PermissionsBoundary", arn)
+                    for verb in ("Delete", "Put")
+                ]
+                unbounded = max(lift, key=_RANK.__getitem__)
+            if unbounded is Tristate.NO:
+                return None
+            answer = min(answer, unbounded, key=_RANK.__getitem__)
         decision = self.context.decision(identity, action, arn)
         allows = [m for m in decision.statements if m.statement.effect == "Allow"]
         statement = allows[0].statement if allows else None
@@ -219,9 +252,11 @@ class AwsView:
             targets = [t for t in escalation.targets if t in admins]
             if not targets:
                 continue
-            answer = min(
-                escalation.answer,
-                max((admins[t].answer for t in targets), key=_RANK.__getitem__),
+            answer = max(
+                (
+                    min(escalation.answer_for(t), admins[t].answer, key=_RANK.__getitem__)
+                    for t in targets
+                ),
                 key=_RANK.__getitem__,
             )
             count = len(targets)

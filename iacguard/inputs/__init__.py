@@ -2,7 +2,7 @@
 
 ``load_inputs`` reads every input the user named (files, folders, ``-`` for standard input),
 recognises its kind and hands it to the loader for that kind. A kind without a loader yet
-(Terraform HCL, Kubernetes manifests, Helm charts) is named in a clear error, or passed over
+(Terraform HCL, Helm charts) is named in a clear error, or passed over
 with its reason when it was found by searching a folder.
 """
 
@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import yaml
 
 from iacguard.errors import InputError
+from iacguard.inputs.kubernetes import load_manifest_json, load_manifests, looks_like_manifest
 from iacguard.inputs.source import IgnoredFile, RawInput, decode_text, read_inputs
 from iacguard.inputs.terraform_binary import plan_json_from_binary
 from iacguard.inputs.terraform_plan import is_plan, load_plan
@@ -26,9 +27,17 @@ __all__ = ["IgnoredFile", "LoadResult", "load_inputs", "load_raw"]
 
 Loader = Callable[[str, Any], InputDocument]
 
+
 #: One loader per kind of parsed document. New input kinds (HCL, manifests) register here.
+def _load_manifest(name: str, document: Any) -> InputDocument:
+    if isinstance(document, str):
+        return load_manifests(name, document)
+    return load_manifest_json(name, document)
+
+
 LOADERS: dict[InputKind, Loader] = {
     InputKind.TERRAFORM_PLAN: load_plan,
+    InputKind.KUBERNETES_MANIFEST: _load_manifest,
 }
 
 #: Kinds recognised but not loaded by this version, with what to do instead.
@@ -37,7 +46,6 @@ NOT_YET: dict[InputKind, str] = {
         "Terraform HCL is not read yet: run `terraform plan -out tfplan && "
         "terraform show -json tfplan > plan.json` and scan plan.json"
     ),
-    InputKind.KUBERNETES_MANIFEST: "Kubernetes manifests are not read yet",
     InputKind.HELM_CHART: "Helm charts are not read yet",
 }
 
@@ -116,6 +124,8 @@ def _parse(raw: RawInput) -> tuple[InputKind, Any]:
             if raw.from_folder and not _looks_like_plan(text):
                 raise _NotAnInput(exc.one_line().removeprefix(f"{raw.name}:").strip()) from None
             raise
+    elif looks_like_manifest(text):
+        return InputKind.KUBERNETES_MANIFEST, text
     else:
         _reject_yaml(raw.name, text)
     return _json_kind(document), document
@@ -146,10 +156,11 @@ def _reject_yaml(name: str, text: str) -> NoReturn:
         raise InputError(name, f"malformed YAML: {problem}", position) from None
     except RecursionError:
         raise InputError(name, "YAML nested too deeply") from None
-    if any(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in documents):
-        raise _NotAnInput(NOT_YET[InputKind.KUBERNETES_MANIFEST])
     if any(isinstance(d, dict | list) for d in documents):
-        raise _NotAnInput("a YAML document, not a Terraform plan JSON")
+        raise _NotAnInput(
+            "a YAML document, neither a Kubernetes manifest (no apiVersion and kind) nor a "
+            "Terraform plan JSON"
+        )
     raise _NotAnInput("text that is not JSON, not a Terraform plan")
 
 
@@ -177,5 +188,5 @@ def _json_kind(document: Any) -> InputKind:
             "run `terraform show -json PLANFILE`"
         )
     if "apiVersion" in document and "kind" in document:
-        raise _NotAnInput(NOT_YET[InputKind.KUBERNETES_MANIFEST])
+        return InputKind.KUBERNETES_MANIFEST
     raise _NotAnInput("not a Terraform plan (no format_version and resource_changes)")

@@ -101,8 +101,14 @@ def _read_bytes(path: Path, name: str) -> bytes:
         raise InputError(name, f"cannot read: {exc.strerror or type(exc).__name__}") from None
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path, charts: list[Path] | None = None) -> Iterator[Path]:
+    """Files below ``folder``; Helm chart folders (with a ``Chart.yaml``) are not entered:
+    their templates are not YAML until rendered. They are added to ``charts``."""
     for root, dirs, files in os.walk(folder):
+        if "Chart.yaml" in files and charts is not None:
+            charts.append(Path(root))
+            dirs[:] = []
+            continue
         dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS and not d.startswith("."))
         for file in sorted(files):
             yield Path(root) / file
@@ -112,17 +118,16 @@ def _search_folder(folder: Path) -> tuple[list[RawInput], list[IgnoredFile]]:
     found: list[RawInput] = []
     passed: list[IgnoredFile] = []
     hcl: dict[Path, int] = {}
-    for path in _walk(folder):
+    charts: list[Path] = []
+    for path in _walk(folder, charts):
         suffix = path.suffix.lower()
         name = str(path)
-        if suffix in _JSON_SUFFIXES or suffix in _BINARY_PLAN_SUFFIXES:
+        if suffix in _JSON_SUFFIXES | _BINARY_PLAN_SUFFIXES | _YAML_SUFFIXES:
             found.append(RawInput(name, _read_bytes(path, name), path, from_folder=True))
-        elif suffix in _YAML_SUFFIXES:
-            passed.append(
-                IgnoredFile(name, "Kubernetes manifests and Helm charts are not read yet")
-            )
         elif suffix in _HCL_SUFFIXES:
             hcl[path.parent] = hcl.get(path.parent, 0) + 1
+    for chart in charts:
+        passed.append(IgnoredFile(str(chart), "a Helm chart: charts are not rendered yet"))
     # One entry per Terraform folder, not one per file: the folder is the unit HCL comes in.
     for parent, count in sorted(hcl.items()):
         passed.append(

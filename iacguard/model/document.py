@@ -44,3 +44,6 @@ class InputDocument:
     """Things the user should know about this input (a newer minor format version...)."""
     variables: dict[str, object] = field(default_factory=dict)
     """Root module input variable values; sensitive ones masked."""
+    errors: tuple[str, ...] = ()
+    """Parts of the input that could not be read (a malformed document of a manifest stream):
+    the rest is loaded, and the command exits 2 after reporting it."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from iacguard.model.classification import ResourceClass
 
-SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION: Final = "1.1"
 
 
 class _Model(BaseModel):
@@ -55,6 +55,11 @@ class InputOut(_Model):
         description="Entries not analysed, with reasons; analysed + skipped = resource_changes"
     )
     warnings: list[str]
+    errors: list[str] = Field(
+        default_factory=list,
+        description="Parts of the input that could not be read (a malformed document of a "
+        "manifest stream, with its index and line); the command exits 2",
+    )
 
 
 class IgnoredFileOut(_Model):
@@ -198,7 +203,7 @@ class SummaryOut(_Model):
 class Report(_Model):
     """A complete iacguard scan report."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
     tool: ToolInfo
     inputs: list[InputOut]
     ignored_files: list[IgnoredFileOut]

@@ -28,6 +28,11 @@ Keys of an entry:
 ``provider``
     Short provider name; default from the type prefix (``aws``, ``google``, ``azurerm``,
     ``azuread``, ``kubernetes``).
+``object``
+    A Kubernetes object (``apiVersion``, ``kind``, ``metadata``...), for an entry whose
+    address is the object's graph node id (``k8s:Deployment/ml/vllm``,
+    ``k8s:ClusterRole/view``). Such entries are written to a manifest file scanned with the
+    plan, not into the plan.
 ``references``
     Attribute path → references written in the resource's own module (``bucket:
     [aws_s3_bucket.training.id]``, ``inline_policy.0.policy: [data.x.y.json]``). They become the
@@ -66,6 +71,7 @@ PROVIDER_SOURCES = {
 
 ENTRY_KEYS = frozenset(
     {
+        "object",
         "address",
         "actions",
         "before",
@@ -151,9 +157,26 @@ class CasePlan:
         """Addresses the check must not fire on."""
         return {c.address for c in self.cases if not c.fires}
 
+    @property
+    def plan_entries(self) -> tuple[dict[str, Any], ...]:
+        """Entries of the plan (not Kubernetes objects)."""
+        return tuple(e for e in self.entries if "object" not in e)
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        """Kubernetes objects, in file order, for the manifest stream."""
+        return [e["object"] for e in self.entries if "object" in e]
+
     def document(self) -> dict[str, Any]:
         """The plan, as ``terraform show -json`` prints it."""
-        return build_plan(self.entries)
+        return build_plan(self.plan_entries)
+
+    def manifest(self) -> str | None:
+        """The Kubernetes objects as a YAML stream, or None when there are none."""
+        objects = self.objects
+        if not objects:
+            return None
+        return yaml.safe_dump_all(objects, sort_keys=False, explicit_start=True)
 
 
 @dataclass(frozen=True)
@@ -199,6 +222,11 @@ def read_cases(path: Path) -> CasesFile:
             unknown_keys = set(entry) - ENTRY_KEYS
             if unknown_keys:
                 raise CasesError(f"{path}:{line}: unknown keys {sorted(unknown_keys)}")
+            if "object" in entry and entry["address"] != object_node_id(entry["object"]):
+                raise CasesError(
+                    f"{path}:{line}: a Kubernetes object's address is its node id: "
+                    f"{object_node_id(entry['object'])}"
+                )
             if marker is not None:
                 kind, reason = marker
                 case = Case(address, kind == "NOT OK", reason, line, number)
@@ -211,6 +239,26 @@ def read_cases(path: Path) -> CasesFile:
                 cases.append(case)
         plans.append(CasePlan(number, tuple(document), tuple(cases)))
     return CasesFile(path, tuple(plans))
+
+
+#: Kinds without a namespace, for the node ids of cases' objects.
+_CLUSTER_KINDS = {
+    "ClusterRole", "ClusterRoleBinding", "Namespace", "Node", "PersistentVolume",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "StorageClass",
+    "PriorityClass", "CustomResourceDefinition",
+}  # fmt: skip
+
+
+def object_node_id(value: Any) -> str:
+    """``k8s:KIND/NAMESPACE/NAME`` (``default`` when unset), ``k8s:KIND/NAME`` if cluster-wide."""
+    if not isinstance(value, dict):
+        raise CasesError("object: not a mapping")
+    kind = value.get("kind")
+    metadata = value.get("metadata") or {}
+    name = metadata.get("name")
+    if kind in _CLUSTER_KINDS:
+        return f"k8s:{kind}/{name}"
+    return f"k8s:{kind}/{metadata.get('namespace') or 'default'}/{name}"
 
 
 def parse_markers(text: str) -> list[list[tuple[str, tuple[str, str] | None, int]]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from plan_builder import CasePlan, CasesFile, read_cases
+from plan_builder import object_node_id as plan_object_id
 
 from iacguard.config import ChecksSettings, Config
 from iacguard.engine import Check, discover_checks
@@ -72,10 +73,18 @@ def scan_plan(tmp_path_factory: pytest.TempPathFactory) -> ScanPlan:
             document = plan.document()
             path = folder / f"{check_id}-{plan.number}.json"
             path.write_text(json.dumps(document), encoding="utf-8")
-            loaded = load_inputs([str(path)])
-            (loaded_doc,) = loaded.documents
-            assert not loaded_doc.skipped, f"plan {plan.number}: skipped {loaded_doc.skipped}"
-            assert not loaded_doc.warnings, f"plan {plan.number}: {loaded_doc.warnings}"
+            inputs = [str(path)]
+            manifest = plan.manifest()
+            if manifest is not None:
+                manifest_path = folder / f"{check_id}-{plan.number}.yaml"
+                manifest_path.write_text(manifest, encoding="utf-8")
+                inputs.append(str(manifest_path))
+                document = {**document, "manifest": plan.objects}
+            loaded = load_inputs(inputs)
+            for loaded_doc in loaded.documents:
+                assert not loaded_doc.skipped, f"plan {plan.number}: skipped {loaded_doc.skipped}"
+                assert not loaded_doc.warnings, f"plan {plan.number}: {loaded_doc.warnings}"
+                assert not loaded_doc.errors, f"plan {plan.number}: {loaded_doc.errors}"
             config = Config(checks=ChecksSettings(enable=[check_id]))
             result = scan(loaded, config, checks)
             assert result.engine.checks_run == (check_id,)
@@ -161,10 +170,19 @@ def test_findings_are_explained_mapped_and_located(check_id: str, scan_plan: Sca
             if not any(finding.frameworks.get(o) for o in OWASP):
                 problems.append(f"{where}: mapped to none of {', '.join(OWASP)}")
             location = finding.location
-            if location.path != str(path):
+            manifest = finding.resource.startswith("k8s:")
+            expected = str(path.with_suffix(".yaml")) if manifest else str(path)
+            if location.path != expected:
                 problems.append(f"{where}: location path {location.path!r}")
             if not location.pointer:
                 problems.append(f"{where}: no location pointer")
+                continue
+            if manifest:
+                target = resolve_pointer(document["manifest"], location.pointer)
+                if not isinstance(target, dict) or plan_object_id(target) != finding.resource:
+                    problems.append(f"{where}: pointer {location.pointer} names {target!r:.80}")
+                if not location.line:
+                    problems.append(f"{where}: no line")
                 continue
             target = resolve_pointer(document, location.pointer)
             if not isinstance(target, dict) or target.get("address") != finding.resource:

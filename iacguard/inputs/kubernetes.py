@@ -1,0 +1,270 @@
+"""Kubernetes manifests: YAML streams (or JSON) of objects, one :class:`Resource` per object.
+
+A stream is split into its documents at ``---`` / ``...`` lines (YAML ends a document there
+even inside a block scalar), and each document is parsed on its own: a malformed document is
+reported with its index and line and does not hide the others. ``List`` kinds (``kubectl get
+-o yaml``) are flattened into their items. Every object keeps its file, line and position
+(``/3`` for the fourth document, ``/3/items/0`` for an item of it).
+
+Objects become resources addressed by their graph node id (``k8s:Deployment/ml/vllm``,
+``k8s:ClusterRole/view``), of the type of their kind, planned as ``create`` (a manifest is
+what will be applied). Secret ``data`` and ``stringData`` values are masked at load, like any
+value that looks like a credential.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from iacguard.inputs.manifest_kinds import is_cluster_scoped
+from iacguard.model.document import InputDocument, InputKind
+from iacguard.model.resource import (
+    Action,
+    ProviderFamily,
+    Resource,
+    SkippedResource,
+    SourceLocation,
+)
+from iacguard.model.values import Sensitive
+from iacguard.redaction import mask_credentials
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ManifestLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loading, with timestamps left as text (objects must stay JSON values)."""
+
+
+_ManifestLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    index: int
+    line: int
+    """1-based line of the document's first line in the file."""
+    text: str
+
+
+def split_documents(text: str) -> list[_Document]:
+    """The documents of a YAML stream, with their first lines; empty ones are dropped."""
+    documents: list[_Document] = []
+    start, line, index = 0, 1, 0
+    for marker in _DOCUMENT_MARKER.finditer(text):
+        chunk = text[start : marker.start()]
+        if chunk.strip():
+            documents.append(_Document(index, line, chunk))
+            index += 1
+        # a "--- " line may carry the document's first content after the marker
+        rest = marker.group()[3:].strip()
+        line += chunk.count("\n") + 1
+        start = marker.end() + 1
+        if rest and not rest.startswith("#") and marker.group().startswith("---"):
+            start = marker.start() + 3
+            line -= 1
+    tail = text[start:]
+    if tail.strip():
+        documents.append(_Document(index, line, tail))
+    return documents
+
+
+def looks_like_manifest(text: str) -> bool:
+    """A YAML stream whose first object (found quickly) has ``apiVersion`` and ``kind``."""
+    head = text[:65536]
+    return bool(re.search(r"^apiVersion\s*:", head, re.MULTILINE)) and bool(
+        re.search(r"^kind\s*:", head, re.MULTILINE)
+    )
+
+
+def load_manifests(name: str, text: str) -> InputDocument:
+    """Load every object of a manifest stream; malformed documents become errors."""
+    resources: list[Resource] = []
+    skipped: list[SkippedResource] = []
+    errors: list[str] = []
+    documents = split_documents(text)
+    for document in documents:
+        try:
+            node, value = _parse(document.text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = document.line + mark.line if mark is not None else document.line
+            problem = _problem(exc)
+            errors.append(f"document {document.index + 1} (line {line}): malformed YAML: {problem}")
+            continue
+        except RecursionError:
+            errors.append(
+                f"document {document.index + 1} (line {document.line}): nested too deeply"
+            )
+            continue
+        if value is None:
+            continue  # only comments
+        line = document.line + (node.start_mark.line if node is not None else 0)
+        pointer = f"/{document.index}"
+        for found in _objects(value, node, pointer, line, document.line):
+            _add(name, found, resources, skipped)
+    return InputDocument(
+        path=name,
+        kind=InputKind.KUBERNETES_MANIFEST,
+        format_version=None,
+        tool_version=None,
+        resources=tuple(resources),
+        skipped=tuple(skipped),
+        resource_changes=len(resources) + len(skipped),
+        errors=tuple(errors),
+    )
+
+
+def load_manifest_json(name: str, document: Any) -> InputDocument:
+    """A manifest given as JSON (``kubectl get -o json``): one object or a ``List``."""
+    resources: list[Resource] = []
+    skipped: list[SkippedResource] = []
+    for found in _objects(document, None, "", None, None):
+        _add(name, found, resources, skipped)
+    return InputDocument(
+        path=name,
+        kind=InputKind.KUBERNETES_MANIFEST,
+        format_version=None,
+        tool_version=None,
+        resources=tuple(resources),
+        skipped=tuple(skipped),
+        resource_changes=len(resources) + len(skipped),
+    )
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    loader = _ManifestLoader(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, value
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    problem = str(getattr(exc, "problem", None) or "not valid YAML")
+    return re.sub(r"'[^']*'|\"[^\"]*\"", "(...)", problem)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    value: Any
+    pointer: str
+    line: int | None
+
+
+def _objects(
+    value: Any, node: yaml.Node | None, pointer: str, line: int | None, base: int | None
+) -> Iterator[_Found]:
+    """The objects of one document: itself, or the items of a ``List`` kind."""
+    if isinstance(value, dict) and isinstance(value.get("items"), list) and _is_list(value):
+        items_node = _child(node, "items")
+        for position, item in enumerate(value["items"]):
+            item_node = (
+                items_node.value[position]
+                if isinstance(items_node, yaml.SequenceNode) and position < len(items_node.value)
+                else None
+            )
+            item_line = (
+                base + item_node.start_mark.line
+                if item_node is not None and base is not None
+                else line
+            )
+            yield _Found(item, f"{pointer}/items/{position}", item_line)
+        return
+    yield _Found(value, pointer or "/", line)
+
+
+def _is_list(value: dict[str, Any]) -> bool:
+    kind = value.get("kind")
+    return isinstance(kind, str) and (kind == "List" or kind.endswith("List"))
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            found: yaml.Node = value_node
+            return found
+    return None
+
+
+def object_address(kind: str, namespace: str | None, name: str) -> str:
+    """The graph node id of an object: ``k8s:Deployment/ml/vllm``, ``k8s:ClusterRole/view``."""
+    return f"k8s:{kind}/{namespace}/{name}" if namespace else f"k8s:{kind}/{name}"
+
+
+def _add(
+    path: str, found: _Found, resources: list[Resource], skipped: list[SkippedResource]
+) -> None:
+    value = found.value
+    location = SourceLocation(path=path, pointer=found.pointer, line=found.line)
+    where = f"{path}{found.pointer}"
+
+    def skip(reason: str) -> None:
+        skipped.append(SkippedResource(address=where, reason=reason, source=location))
+
+    if not isinstance(value, dict):
+        skip("not a Kubernetes object (not a mapping)")
+        return
+    kind, api_version = value.get("kind"), value.get("apiVersion")
+    raw_metadata = value.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
+    name = metadata.get("name")
+    if not name and isinstance(metadata.get("generateName"), str):
+        name = f"{metadata['generateName']}*"
+    if not isinstance(kind, str) or not isinstance(api_version, str):
+        skip("no apiVersion and kind: not a Kubernetes object")
+        return
+    if not isinstance(name, str) or not name:
+        skip(f"{kind} without metadata.name")
+        return
+    namespace = metadata.get("namespace")
+    if is_cluster_scoped(kind, api_version):
+        namespace = None
+    elif not isinstance(namespace, str) or not namespace:
+        # kubectl applies it to the current context's namespace; iacguard assumes default
+        namespace = "default"
+    address = object_address(kind, namespace, name)
+    resources.append(
+        Resource(
+            address=address,
+            mode="managed",
+            type=kind,
+            name=name,
+            provider="kubernetes",
+            provider_source=api_version,
+            family=ProviderFamily.KUBERNETES,
+            module_address="",
+            index=None,
+            action=Action.CREATE,
+            actions=("create",),
+            before=None,
+            after=_masked(kind, value),
+            config_address=address,
+            source=location,
+        )
+    )
+
+
+def _masked(kind: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The object with Secret values and credential-looking strings masked."""
+    if kind == "Secret":
+        value = dict(value)
+        for field in ("data", "stringData"):
+            entries = value.get(field)
+            if isinstance(entries, dict):
+                value[field] = {key: Sensitive(f"Kubernetes Secret {field}") for key in entries}
+    masked = mask_credentials(value)
+    return masked if isinstance(masked, dict) else value

@@ -1,0 +1,1 @@
+"""Kubernetes: objects from manifests, RBAC resolution, workloads and their service accounts."""
