@@ -149,7 +149,7 @@ _CLOUD_KEYS = {
     title="Kubernetes Secret holds cloud credentials",
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
-    inspects=("kubernetes_secret", "kubernetes_secret_v1"),
+    inspects=("kubernetes_secret", "kubernetes_secret_v1", "Secret"),
     frameworks={
         "nist-csf-2.0": ["PR.AA-01", "PR.AA-05"],
         "owasp-nhi-2025": ["NHI7", "NHI2"],
@@ -171,13 +171,17 @@ def k8s_secret_cloud_credentials(ctx: CheckContext) -> Iterator[Finding]:
     identity, and the key outlives the pod. The values are never read: Terraform marks them
     sensitive and iacguard masks them; the key names decide.
 
+    Terraform's `kubernetes_secret` resources and Secrets of manifests are both read.
+
     Before: a `kubernetes_secret_v1` with `data = { AWS_SECRET_ACCESS_KEY = ... }`.
     After: a service account annotated for IRSA (or a Pod Identity association).
     """
-    for secret in ctx.planned("kubernetes_secret", "kubernetes_secret_v1"):
+    for secret in ctx.planned("kubernetes_secret", "kubernetes_secret_v1", "Secret"):
+        if secret.type == "Secret" and secret.family.value != "kubernetes":
+            continue
         # Entry names decide; a Secret whose data is wholly unknown or masked says nothing.
         names: list[str] = []
-        for field in ("data", "binary_data", "string_data"):
+        for field in ("data", "binary_data", "string_data", "stringData"):
             value = secret.get(field)
             if isinstance(value, dict):
                 names.extend(k for k in value if isinstance(k, str))

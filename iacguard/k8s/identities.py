@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from iacguard.engine.context import ScanIndex
@@ -179,6 +180,7 @@ ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def _request(probe: tuple[str, str, str], ns: str | None) -> Request:
     verb, group, resource = probe
     base, _, sub = resource.partition("/")
@@ -254,10 +256,11 @@ class ServiceAccount:
     pods: list[PodSpec] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
 
-    @property
-    def node_id(self) -> str:
-        """``k8s:ServiceAccount/ml/vllm``."""
-        return f"k8s:ServiceAccount/{self.namespace}/{self.name}"
+    node_id: str = ""
+    """``k8s:ServiceAccount/ml/vllm``."""
+
+    def __post_init__(self) -> None:
+        self.node_id = f"k8s:ServiceAccount/{self.namespace}/{self.name}"
 
     @property
     def username(self) -> str:
@@ -297,6 +300,10 @@ class KubernetesView:
         for account in self.accounts.values():
             account.grants = self.rbac.service_account_grants(account.namespace, account.name)
         self._classes: dict[str, list[KClass]] = {}
+        self._names: dict[str, frozenset[str]] = {}
+        self._granted: list[ServiceAccount] | None = None
+        self._namespaces: dict[str, list[ServiceAccount]] | None = None
+        self._escalations: dict[str, list[KEscalation]] = {}
 
     def _account(self, ns: str, name: str) -> ServiceAccount:
         key = (ns, name)
@@ -351,8 +358,29 @@ class KubernetesView:
         self._classes[account.node_id] = found
         return found
 
+    def _class_names(self, account: ServiceAccount) -> frozenset[str]:
+        found = self._names.get(account.node_id)
+        if found is None:
+            found = self._names[account.node_id] = frozenset(c.name for c in self.classes(account))
+        return found
+
+    def _with_grants(self) -> list[ServiceAccount]:
+        if self._granted is None:
+            self._granted = [a for a in self.sorted_accounts() if a.grants]
+        return self._granted
+
+    def _by_namespace(self) -> dict[str, list[ServiceAccount]]:
+        if self._namespaces is None:
+            self._namespaces = {}
+            for account in self._with_grants():
+                self._namespaces.setdefault(account.namespace, []).append(account)
+        return self._namespaces
+
     def escalations(self, account: ServiceAccount) -> list[KEscalation]:
-        """Escalation methods open to the account, with where and toward whom."""
+        """Escalation methods open to the account, with where and toward whom (memoised)."""
+        cached = self._escalations.get(account.node_id)
+        if cached is not None:
+            return cached
         found: list[KEscalation] = []
         for method, (probes, why) in ESCALATIONS.items():
             behind = [
@@ -368,16 +396,22 @@ class KubernetesView:
             namespaces = sorted({g.namespace or "*" for g in behind})
             targets: list[str] = []
             if method in ("create-pods", "exec", "token-request", "impersonate"):
-                targets = [
+                # the accounts it could become that can do something it cannot
+                own = self._class_names(account)
+                scope = (
+                    self._with_grants()
+                    if "*" in namespaces
+                    else [a for ns in namespaces for a in self._by_namespace().get(ns, ())]
+                )
+                targets = sorted(
                     other.node_id
-                    for other in self.sorted_accounts()
-                    if other is not account
-                    and other.grants
-                    and ("*" in namespaces or other.namespace in namespaces)
-                ]
+                    for other in scope
+                    if other is not account and self._class_names(other) - own
+                )
             found.append(
                 KEscalation(method, answer, tuple(behind), tuple(namespaces), tuple(targets), why)
             )
+        self._escalations[account.node_id] = found
         return found
 
     def exposed(self, pod: PodSpec) -> list[Any]:

@@ -156,7 +156,7 @@ class Request:
         return f"{self.resource}/{self.subresource}" if self.subresource else self.resource
 
 
-@dataclass(slots=True)
+@dataclass
 class RbacModel:
     """Every role and binding of the inputs, the cluster defaults beneath them."""
 
@@ -165,6 +165,8 @@ class RbacModel:
     missing: list[tuple[Binding, str]] = field(default_factory=list)
     """Bindings whose role exists neither in the inputs nor among the defaults."""
     notes: list[str] = field(default_factory=list)
+    _index: dict[tuple[str, ...], list[Binding]] | None = field(default=None, repr=False)
+    _positions: dict[int, int] | None = field(default=None, repr=False)
 
     def role(self, binding: Binding) -> RoleDef | None:
         """The role a binding references (a Role in the binding's namespace)."""
@@ -194,11 +196,47 @@ class RbacModel:
             found.extend(Grant(rule, scope, binding, matched) for rule in role.rules)
         return found
 
+    def _subject_index(self) -> dict[tuple[str, ...], list[Binding]]:
+        """Bindings of the inputs by the subjects they name (built once)."""
+        index = self._index
+        if index is None:
+            index = {}
+            for binding in self.bindings:
+                if binding.address is None:
+                    continue
+                for subject in binding.subjects:
+                    key = (
+                        (subject.kind, subject.namespace or "", subject.name)
+                        if subject.kind == "ServiceAccount"
+                        else (subject.kind, subject.name)
+                    )
+                    listed = index.setdefault(key, [])
+                    if binding not in listed:
+                        listed.append(binding)
+            self._index = index
+        return index
+
     def service_account_grants(self, sa_namespace: str, sa_name: str) -> list[Grant]:
         """The rules a service account holds, through every binding naming it, its
         namespace's service accounts, all service accounts, or all authenticated users."""
+        index = self._subject_index()
+        keys = [
+            ("ServiceAccount", sa_namespace, sa_name),
+            ("User", f"system:serviceaccount:{sa_namespace}:{sa_name}"),
+            ("Group", "system:serviceaccounts"),
+            ("Group", f"system:serviceaccounts:{sa_namespace}"),
+            ("Group", "system:authenticated"),
+        ]
+        candidates: list[Binding] = []
+        for key in keys:
+            for binding in index.get(key, ()):
+                if binding not in candidates:
+                    candidates.append(binding)
+        return self._grants_of(candidates, sa_namespace, sa_name)
 
-        def matches(subject: Subject, binding: Binding) -> str | None:
+    def _grants_of(self, bindings: list[Binding], sa_namespace: str, sa_name: str) -> list[Grant]:
+
+        def matches(subject: Subject, _binding: Binding) -> str | None:
             if subject.kind == "ServiceAccount":
                 if subject.name == sa_name and subject.namespace == sa_namespace:
                     return subject.text + (f" ({subject.note})" if subject.note else "")
@@ -215,7 +253,18 @@ class RbacModel:
                 return subject.text
             return None
 
-        return self.grants(matches)
+        found: list[Grant] = []
+        if self._positions is None:
+            self._positions = {id(b): n for n, b in enumerate(self.bindings)}
+        positions = self._positions
+        for binding in sorted(bindings, key=lambda b: positions[id(b)]):
+            matched = next((m for s in binding.subjects if (m := matches(s, binding))), None)
+            role = self.role(binding) if matched else None
+            if role is None or matched is None:
+                continue
+            scope = binding.namespace if binding.kind == "RoleBinding" else None
+            found.extend(Grant(rule, scope, binding, matched) for rule in role.rules)
+        return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,10 +505,27 @@ def _resource_matches(resources: Iterable[str], combined: str, subresource: str)
     return False
 
 
+#: Resources that live outside namespaces: a RoleBinding never grants them.
+CLUSTER_RESOURCES = frozenset(
+    {
+        "namespaces", "nodes", "persistentvolumes", "clusterroles", "clusterrolebindings",
+        "certificatesigningrequests", "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations", "customresourcedefinitions", "storageclasses",
+        "priorityclasses", "apiservices", "csinodes", "csidrivers", "volumeattachments",
+        "runtimeclasses", "ingressclasses", "tokenreviews", "subjectaccessreviews",
+        "selfsubjectaccessreviews", "componentstatuses",
+    }
+)  # fmt: skip
+
+
 def grant_allows(grant: Grant, request: Request) -> Tristate:
-    """Whether a grant covers the request, its namespace included."""
-    if grant.namespace is not None and request.namespace != grant.namespace:
-        return Tristate.NO
+    """Whether a grant covers the request, its namespace included (a RoleBinding grants
+    nothing on cluster-scoped resources, and only in its namespace)."""
+    if grant.namespace is not None:
+        if request.resource in CLUSTER_RESOURCES:
+            return Tristate.NO
+        if request.namespace != grant.namespace:
+            return Tristate.NO
     return rule_matches(grant.rule, request)
 
 

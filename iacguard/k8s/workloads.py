@@ -45,10 +45,11 @@ class PodSpec:
     path: str
     """Where in the object the spec is (``spec.template.spec``)."""
 
-    @property
-    def namespace(self) -> str:
-        """The workload's namespace."""
-        return namespace(self.workload) or "default"
+    namespace: str = ""
+    """The workload's namespace."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "namespace", namespace(self.workload) or "default")
 
     @property
     def service_account(self) -> str:
@@ -276,6 +277,7 @@ class ExposureIndex:
     """Services, Ingresses and Gateway routes of the inputs, to answer what exposes a pod."""
 
     services: list[Resource] = field(default_factory=list)
+    by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
     routes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     """(namespace, service name) → Ingresses and HTTPRoutes sending traffic to it."""
 
@@ -283,6 +285,8 @@ class ExposureIndex:
     def build(cls, resources: Sequence[Resource]) -> ExposureIndex:
         """Index the inputs' Services and routes."""
         index = cls(services=objects(resources, "Service"))
+        for service in index.services:
+            index.by_namespace.setdefault(namespace(service) or "default", []).append(service)
         for ingress in objects(resources, "Ingress"):
             ns = namespace(ingress) or "default"
             spec = as_dict(body(ingress).get("spec"))
@@ -308,9 +312,7 @@ class ExposureIndex:
         """How the pod is exposed: Services of type LoadBalancer or NodePort selecting it, and
         Ingresses or Gateway routes sending traffic to a Service selecting it."""
         found: list[Exposure] = []
-        for service in self.services:
-            if (namespace(service) or "default") != pod.namespace:
-                continue
+        for service in self.by_namespace.get(pod.namespace, ()):
             spec = as_dict(body(service).get("spec"))
             if not _selects(as_dict(spec.get("selector")), pod.labels):
                 continue
