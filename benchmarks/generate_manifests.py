@@ -43,9 +43,13 @@ def _copy(value: dict[str, Any], suffix: str) -> dict[str, Any]:
     else:
         metadata["namespace"] = f"{metadata.get('namespace') or 'default'}{suffix}"
     ref = out.get("roleRef")
-    if isinstance(ref, dict) and ref.get("kind") == "ClusterRole" and not str(
-        ref.get("name", "")
-    ).startswith(("system:", "view", "edit", "admin", "cluster-admin")):
+    if (
+        isinstance(ref, dict)
+        and ref.get("kind") == "ClusterRole"
+        and not str(ref.get("name", "")).startswith(
+            ("system:", "view", "edit", "admin", "cluster-admin")
+        )
+    ):
         ref["name"] = f"{ref['name']}{suffix}"
     for subject in out.get("subjects") or []:
         if subject.get("kind") == "ServiceAccount":

@@ -101,10 +101,11 @@ def workload_cluster_admin(ctx: CheckContext) -> Iterator[Finding]:
             "the whole cluster" if cluster else ", ".join(sorted({g.namespace or "" for g in wide}))
         )
         target = account.pods[0].workload
+        workloads = len({p.workload.address for p in account.pods})
         yield ctx.finding(
             target,
-            f"{account.username} (run by {len(account.pods)} workload"
-            f"{'' if len(account.pods) == 1 else 's'}) has every verb on every resource in "
+            f"{account.username} (run by {workloads} workload"
+            f"{'' if workloads == 1 else 's'}) has every verb on every resource in "
             f"{scope}, through {wide[0].binding.address or wide[0].binding.node_id}",
             evidence=[_pod_evidence(p) for p in account.pods[:3]] + _grant_evidence(wide),
             severity=Severity.CRITICAL if cluster else Severity.HIGH,
@@ -151,7 +152,12 @@ def workload_default_service_account(ctx: CheckContext) -> Iterator[Finding]:
             continue
         account = view.accounts.get((pod.namespace, "default"))
         rights = bool(account and account.grants)
-        mounted = pod.automount is not False and (account is None or account.automount is not False)
+        # the pod's setting wins over the account's; unset on both means mounted
+        mounted = (
+            pod.automount
+            if pod.automount is not None
+            else account is None or account.automount is not False
+        )
         evidence: list[dict[str, Any]] = [_pod_evidence(pod)]
         evidence.append(
             {"kind": "token", "automount_token": mounted, "explicit": pod.service_account_set}
@@ -285,7 +291,8 @@ def secrets_readable_cluster_wide(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             target,
             f"{account.username} can read Secrets in every namespace through "
-            f"{reading[0].binding.address or reading[0].binding.node_id} ({reading[0].rule.role})",
+            f"{reading[0].binding.address or reading[0].binding.node_id} "
+            f"({reading[0].binding.role_kind} {reading[0].binding.role_name})",
             evidence=_grant_evidence(reading) + [_pod_evidence(p) for p in account.pods[:3]],
             key=account.node_id,
         )
@@ -370,6 +377,9 @@ def rbac_escalation_rights(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
+_METHOD_WORDS = {"create-pods": "create pods", "exec": "exec into pods"}
+
+
 @check(
     id="k8s-pod-create-exec-rights",
     title="Service account can create pods or exec into them where more privileged accounts run",
@@ -416,7 +426,8 @@ def pod_create_exec_rights(ctx: CheckContext) -> Iterator[Finding]:
         where = sorted({n for e in risks for n in e.namespaces})
         yield ctx.finding(
             target,
-            f"{account.username} can {' and '.join(e.method for e in risks)} in "
+            f"{account.username} can "
+            f"{' and '.join(_METHOD_WORDS.get(e.method, e.method) for e in risks)} in "
             f"{', '.join('every namespace' if n == '*' else n for n in where)}, becoming "
             f"{', '.join(targets[:4])}"
             + (f" and {len(targets) - 4} more" if len(targets) > 4 else ""),
@@ -444,7 +455,7 @@ def pod_create_exec_rights(ctx: CheckContext) -> Iterator[Finding]:
     title="GPU workload is privileged or uses the host's namespaces or filesystem",
     severity=Severity.HIGH,
     confidence=Confidence.HIGH,
-    inspects=_WORKLOADS,
+    inspects=(*_WORKLOADS, "RayCluster", "InferenceService", "Notebook", "PyTorchJob"),
     frameworks={
         "nist-csf-2.0": ["PR.PS-01", "PR.IR-01"],
         "owasp-nhi-2025": ["NHI6"],
@@ -520,8 +531,8 @@ def _ai_workload(pod: PodSpec) -> str | None:
     return None
 
 
-def _authentication(view: KubernetesView, pod: PodSpec, via: tuple[str, ...]) -> str | None:
-    """What authenticates requests before they reach the pod, if anything the inputs show."""
+def _pod_authentication(pod: PodSpec) -> str | None:
+    """Authentication in the pod itself (a proxy sidecar, the server's API key)."""
     for image in pod.images:
         if _AUTH_PROXIES.search(image):
             return f"authenticating proxy sidecar ({image})"
@@ -534,6 +545,11 @@ def _authentication(view: KubernetesView, pod: PodSpec, via: tuple[str, ...]) ->
         for env in as_list(container.get("env")):
             if as_dict(env).get("name") in ("VLLM_API_KEY", "API_KEY", "OPENAI_API_KEY_REQUIRED"):
                 return f"the server reads an API key ({as_dict(env).get('name')})"
+    return None
+
+
+def _route_authentication(view: KubernetesView, via: tuple[str, ...]) -> str | None:
+    """Authentication on the way in (an ingress annotation), if the inputs show one."""
     for address in via:
         for found in view.index.by_config_address(address):
             notes = annotations_of(found)
@@ -581,10 +597,15 @@ def ai_workload_exposed_unauthenticated(ctx: CheckContext) -> Iterator[Finding]:
         why = _ai_workload(pod)
         if why is None:
             continue
-        exposed = [e for e in view.exposed(pod) if e.scope == "internet"]
-        if not exposed:
+        if _pod_authentication(pod):
             continue
-        if any(_authentication(view, pod, e.via) for e in exposed):
+        # every way in from the internet must authenticate: one open door is enough
+        exposed = [
+            e
+            for e in view.exposed(pod)
+            if e.scope == "internet" and not _route_authentication(view, e.via)
+        ]
+        if not exposed:
             continue
         yield ctx.finding(
             pod.workload,

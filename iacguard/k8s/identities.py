@@ -37,6 +37,10 @@ CLASS_PROBES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("update", "rbac.authorization.k8s.io", "roles"),
         ("update", "rbac.authorization.k8s.io", "clusterroles"),
         ("patch", "rbac.authorization.k8s.io", "clusterroles"),
+        ("update", "rbac.authorization.k8s.io", "rolebindings"),
+        ("patch", "rbac.authorization.k8s.io", "rolebindings"),
+        ("update", "rbac.authorization.k8s.io", "clusterrolebindings"),
+        ("patch", "admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
         ("update", "certificates.k8s.io", "certificatesigningrequests/approval"),
         ("create", "admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
         ("update", "admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
@@ -119,8 +123,23 @@ _SEVERITY = {
 ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
     "cluster-admin": ((("*", "*", "*"),), "every verb on every resource"),
     "create-pods": (
-        (("create", "", "pods"), ("create", "apps", "deployments"), ("create", "batch", "jobs")),
-        "can start pods running as any service account of the namespace",
+        (
+            ("create", "", "pods"),
+            ("create", "apps", "deployments"),
+            ("patch", "apps", "deployments"),
+            ("update", "apps", "deployments"),
+            ("create", "apps", "statefulsets"),
+            ("create", "apps", "daemonsets"),
+            ("create", "batch", "jobs"),
+            ("create", "batch", "cronjobs"),
+            ("create", "ray.io", "rayclusters"),
+            ("create", "ray.io", "rayjobs"),
+            ("create", "kubeflow.org", "notebooks"),
+            ("create", "kubeflow.org", "pytorchjobs"),
+            ("create", "serving.kserve.io", "inferenceservices"),
+        ),
+        "can start pods (directly, through controllers or AI operators) running as any service "
+        "account of the namespace",
     ),
     "exec": (
         (("create", "", "pods/exec"), ("get", "", "pods/exec"), ("create", "", "pods/attach")),
@@ -136,12 +155,10 @@ ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
         "can grant roles with more than it holds (escalate, bind)",
     ),
     "rbac-write": (
-        (
-            ("create", "rbac.authorization.k8s.io", "rolebindings"),
-            ("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
-            ("create", "rbac.authorization.k8s.io", "roles"),
-            ("create", "rbac.authorization.k8s.io", "clusterroles"),
-            ("update", "rbac.authorization.k8s.io", "clusterroles"),
+        tuple(
+            (verb, "rbac.authorization.k8s.io", resource)
+            for verb in ("create", "update", "patch")
+            for resource in ("rolebindings", "clusterrolebindings", "roles", "clusterroles")
         ),
         "can write Roles and RoleBindings: bound by escalation prevention to what it holds, "
         "but able to hand those rights to any account",
@@ -174,6 +191,7 @@ ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
         (
             ("create", "admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
             ("update", "admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+            ("patch", "admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
         ),
         "can register mutating webhooks that rewrite every pod created",
     ),
@@ -406,7 +424,10 @@ class KubernetesView:
                 targets = sorted(
                     other.node_id
                     for other in scope
-                    if other is not account and self._class_names(other) - own
+                    if other is not account
+                    and self._class_names(other) - own
+                    # exec takes the token of a running pod: only accounts pods run as
+                    and (method != "exec" or other.pods)
                 )
             found.append(
                 KEscalation(method, answer, tuple(behind), tuple(namespaces), tuple(targets), why)

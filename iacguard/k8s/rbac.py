@@ -514,6 +514,8 @@ CLUSTER_RESOURCES = frozenset(
         "priorityclasses", "apiservices", "csinodes", "csidrivers", "volumeattachments",
         "runtimeclasses", "ingressclasses", "tokenreviews", "subjectaccessreviews",
         "selfsubjectaccessreviews", "componentstatuses",
+        # impersonation is authorized without a namespace
+        "users", "groups", "userextras", "uids",
     }
 )  # fmt: skip
 
@@ -522,7 +524,11 @@ def grant_allows(grant: Grant, request: Request) -> Tristate:
     """Whether a grant covers the request, its namespace included (a RoleBinding grants
     nothing on cluster-scoped resources, and only in its namespace)."""
     if grant.namespace is not None:
-        if request.resource in CLUSTER_RESOURCES:
+        # binding a ClusterRole with a RoleBinding is authorized in the binding's namespace
+        namespaced_bind = (
+            request.verb in ("bind", "escalate") and request.resource == "clusterroles"
+        )
+        if request.resource in CLUSTER_RESOURCES and not namespaced_bind:
             return Tristate.NO
         if request.namespace != grant.namespace:
             return Tristate.NO

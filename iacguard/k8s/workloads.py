@@ -74,6 +74,10 @@ class PodSpec:
         found: list[dict[str, Any]] = []
         for key in ("initContainers", "containers", "ephemeralContainers"):
             found.extend(as_dict(c) for c in as_list(self.spec.get(key)))
+        model = self.spec.get("model")
+        if self.workload.type == "InferenceService" and isinstance(model, dict):
+            # KServe's model form: the serving runtime's container gets these resources
+            found.append({"name": "kserve-container", **model})
         return found
 
     @property
@@ -159,10 +163,20 @@ def _template(value: Any) -> tuple[dict[str, Any], dict[str, str]] | None:
     return spec, {str(k): str(v) for k, v in raw.items()}
 
 
+def _with_labels(
+    found: tuple[dict[str, Any], dict[str, str]] | None, extra: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """A template with the labels its operator adds to the pods."""
+    if found is None:
+        return None
+    return found[0], {**found[1], **extra}
+
+
 def pod_specs(resource: Resource) -> Iterator[PodSpec]:
     """Every pod template of one workload object."""
     value = body(resource)
     spec = as_dict(value.get("spec"))
+    metadata = as_dict(value.get("metadata"))
     kind = resource.type
 
     def make(part: str, found: tuple[dict[str, Any], dict[str, str]] | None, path: str):  # type: ignore[no-untyped-def]
@@ -172,7 +186,16 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
     if kind == "Pod":
         raw = as_dict(as_dict(value.get("metadata")).get("labels"))
         yield PodSpec(resource, "pod", spec, {str(k): str(v) for k, v in raw.items()}, "spec")
-    elif kind in _CONTROLLERS or kind == "Notebook":
+    elif kind == "Notebook":
+        # the Kubeflow controller runs the template's pod spec in a StatefulSet whose pods
+        # carry the Notebook's own labels plus statefulset and notebook-name (the template's
+        # metadata is not used)
+        notebook = _template(spec.get("template"))
+        if notebook is not None:
+            own = {str(k): str(v) for k, v in as_dict(metadata.get("labels")).items()}
+            labels = {**own, "statefulset": resource.name, "notebook-name": resource.name}
+            yield PodSpec(resource, "pod", notebook[0], labels, "spec.template.spec")
+    elif kind in _CONTROLLERS:
         yield from make("pod", _template(spec.get("template")), "spec.template.spec")
     elif kind == "CronJob":
         job = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
@@ -187,22 +210,38 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
         elif kind == "RayService":
             cluster, prefix = as_dict(spec.get("rayClusterConfig")), "spec.rayClusterConfig"
         head = as_dict(cluster.get("headGroupSpec"))
+        ray = {"ray.io/cluster": resource.name}
         yield from make(
-            "head", _template(head.get("template")), f"{prefix}.headGroupSpec.template.spec"
+            "head",
+            _with_labels(
+                _template(head.get("template")),
+                {**ray, "ray.io/node-type": "head", "ray.io/group": "headgroup"},
+            ),
+            f"{prefix}.headGroupSpec.template.spec",
         )
         for position, item in enumerate(as_list(cluster.get("workerGroupSpecs"))):
             group = as_dict(item)
             name = group.get("groupName", position)
             yield from make(
                 f"worker:{name}",
-                _template(group.get("template")),
+                _with_labels(
+                    _template(group.get("template")),
+                    {**ray, "ray.io/node-type": "worker", "ray.io/group": str(name)},
+                ),
                 f"{prefix}.workerGroupSpecs[{position}].template.spec",
             )
     elif kind == "InferenceService":
         for part in ("predictor", "transformer", "explainer"):
             component = spec.get(part)
             if isinstance(component, dict):
-                yield PodSpec(resource, part, component, {}, f"spec.{part}")
+                # KServe labels the pods of each component
+                labels = {
+                    **{str(k): str(v) for k, v in as_dict(metadata.get("labels")).items()},
+                    **{str(k): str(v) for k, v in as_dict(component.get("labels")).items()},
+                    "serving.kserve.io/inferenceservice": resource.name,
+                    "component": part,
+                }
+                yield PodSpec(resource, part, component, labels, f"spec.{part}")
     elif kind in _REPLICA_SPECS:
         replicas = as_dict(spec.get(_REPLICA_SPECS[kind]))
         for role, replica in replicas.items():
@@ -280,6 +319,8 @@ class ExposureIndex:
     by_namespace: dict[str, list[Resource]] = field(default_factory=dict)
     routes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     """(namespace, service name) → Ingresses and HTTPRoutes sending traffic to it."""
+    internal: set[str] = field(default_factory=set)
+    """Ingresses that serve only the private network (ALB scheme internal)."""
 
     @classmethod
     def build(cls, resources: Sequence[Resource]) -> ExposureIndex:
@@ -294,6 +335,10 @@ class ExposureIndex:
             for rule in as_list(spec.get("rules")):
                 for path in as_list(as_dict(as_dict(rule).get("http")).get("paths")):
                     backends.append(as_dict(as_dict(path).get("backend")))
+            meta = as_dict(body(ingress).get("metadata"))
+            notes = {str(k): str(v) for k, v in as_dict(meta.get("annotations")).items()}
+            if notes.get("alb.ingress.kubernetes.io/scheme") == "internal":
+                index.internal.add(ingress.address)
             for backend in backends:
                 name = as_dict(backend.get("service")).get("name") or backend.get("serviceName")
                 if isinstance(name, str):
@@ -323,16 +368,23 @@ class ExposureIndex:
             elif kind == "NodePort":
                 found.append(Exposure("network", (service.address,), "type NodePort"))
             name = str(as_dict(body(service).get("metadata")).get("name", ""))
-            routes = self.routes.get((pod.namespace, name), [])
-            if routes:
-                found.append(
-                    Exposure(
-                        "internet",
-                        (*routes, service.address),
-                        f"routed by {', '.join(routes)} to {service.address}",
-                    )
-                )
+            found.extend(self._routed(pod.namespace, name, service.address))
+        if pod.workload.type == "Notebook":
+            # the Kubeflow controller creates a ClusterIP Service named after the Notebook
+            found.extend(self._routed(pod.namespace, pod.workload.name, pod.workload.address))
         return found
+
+    def _routed(self, ns: str, service: str, target: str) -> list[Exposure]:
+        """One exposure per route to a Service (internet, or network for internal ones)."""
+        return [
+            Exposure(
+                "network" if route in self.internal else "internet",
+                (route, target),
+                f"routed by {route} to {target}"
+                + (" (internal load balancer)" if route in self.internal else ""),
+            )
+            for route in self.routes.get((ns, service), [])
+        ]
 
 
 def all_pod_specs(resources: Sequence[Resource]) -> list[PodSpec]:
