@@ -23,6 +23,7 @@ from iacguard.checks.identities import (
 )
 from iacguard.checks.kubernetes import (
     ai_workload_exposed_unauthenticated,
+    binding_to_missing_role,
     exposed_workload_token,
     gpu_workload_host_access,
     pod_create_exec_rights,
@@ -61,6 +62,7 @@ CHECKS: tuple[Check, ...] = (
     azure_application_password,
     azure_openai_diagnostics,
     bedrock_invocation_logging,
+    binding_to_missing_role,
     cross_account_trust_unguarded,
     exposed_workload_token,
     gcp_service_account_key,

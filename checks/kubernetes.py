@@ -626,3 +626,51 @@ def ai_workload_exposed_unauthenticated(ctx: CheckContext) -> Iterator[Finding]:
 def workload_body(pod: PodSpec) -> dict[str, Any]:
     """The workload object (for plugins)."""
     return body(pod.workload)
+
+
+@check(
+    id="k8s-binding-to-missing-role",
+    title="RoleBinding or ClusterRoleBinding references a role that exists nowhere",
+    severity=Severity.LOW,
+    confidence=Confidence.MEDIUM,
+    inspects=("RoleBinding", "ClusterRoleBinding"),
+    frameworks={
+        "nist-csf-2.0": ["PR.AA-05", "PR.PS-01"],
+        "owasp-nhi-2025": ["NHI5"],
+        "owasp-agentic-top10-2026": ["ASI03"],
+    },
+    remediation=(
+        "Fix the roleRef (a typo, or a Role in another namespace), or delete the binding: "
+        "whoever later creates a role of that name decides what its subjects may do."
+    ),
+)
+def binding_to_missing_role(ctx: CheckContext) -> Iterator[Finding]:
+    """A binding whose `roleRef` names a Role or ClusterRole that is neither in the inputs nor
+    one of the default roles every cluster has. It grants nothing today, and iacguard cannot
+    say what its subjects will be able to do: the role may exist in the cluster outside the
+    inputs, or may be created later by anyone allowed to create roles, with any rules (a
+    dormant grant). Medium confidence: answers are relative to the inputs.
+
+    Before: `roleRef: {kind: ClusterRole, name: ml-reader}` with no such ClusterRole.
+    After: the ClusterRole in the same manifests, or the binding removed.
+    """
+    view = k8s_view(ctx.index)
+    for binding, _ in view.rbac.missing:
+        if binding.address is None:
+            continue
+        for resource in ctx.index.by_config_address(binding.address):
+            yield ctx.finding(
+                resource,
+                f"{binding.node_id} references {binding.role_kind} {binding.role_name}, which "
+                "is neither in the inputs nor a cluster default; it binds "
+                + ", ".join(s.text for s in binding.subjects[:4]),
+                evidence=[
+                    {
+                        "kind": "binding",
+                        "binding": binding.address,
+                        "role_ref": f"{binding.role_kind} {binding.role_name}",
+                        "subjects": [s.text for s in binding.subjects],
+                    }
+                ],
+                key=binding.node_id,
+            )

@@ -68,7 +68,9 @@ def inline_ignores(resource: Resource) -> tuple[str, ...]:
                 found.extend(_split(tags.get(key)))
     metadata = values.get("metadata")
     if isinstance(metadata, list) and metadata and isinstance(metadata[0], dict):
-        annotations = metadata[0].get("annotations")
+        metadata = metadata[0]  # kubernetes_* resources of plans: a one-element block list
+    if isinstance(metadata, dict):  # manifests: the object's own metadata
+        annotations = metadata.get("annotations")
         if isinstance(annotations, dict):
             found.extend(_split(annotations.get(IGNORE_ANNOTATION)))
     return tuple(dict.fromkeys(found))

@@ -62,6 +62,17 @@ class Classification:
 # NOTE: type rules name the resource types whose very kind decides the class. Types that hold
 # anything (buckets, containers, tables) are decided by tags and names instead.
 _TYPE_RULES: dict[str, ResourceClass] = {
+    # Kubernetes kinds of manifests (AI operators' custom resources)
+    "Notebook": ResourceClass.NOTEBOOK,
+    "InferenceService": ResourceClass.INFERENCE_ENDPOINT,
+    "RayService": ResourceClass.INFERENCE_ENDPOINT,
+    "RayCluster": ResourceClass.PIPELINE,
+    "RayJob": ResourceClass.PIPELINE,
+    "PyTorchJob": ResourceClass.PIPELINE,
+    "TFJob": ResourceClass.PIPELINE,
+    "MPIJob": ResourceClass.PIPELINE,
+    "JobSet": ResourceClass.PIPELINE,
+    "Secret": ResourceClass.SECRETS,
     # AWS SageMaker and Bedrock
     "aws_sagemaker_endpoint": ResourceClass.INFERENCE_ENDPOINT,
     "aws_sagemaker_endpoint_configuration": ResourceClass.INFERENCE_ENDPOINT,
@@ -227,7 +238,9 @@ def _labels(resource: Resource) -> dict[str, str]:
             merged.update({k: v for k, v in found.items() if isinstance(v, str)})
     metadata = values.get("metadata")
     if isinstance(metadata, list) and metadata and isinstance(metadata[0], dict):
-        found = metadata[0].get("labels")
+        metadata = metadata[0]  # kubernetes_* resources of plans
+    if isinstance(metadata, dict):  # manifests: the object's metadata
+        found = metadata.get("labels")
         if isinstance(found, dict):
             merged.update({k: v for k, v in found.items() if isinstance(v, str)})
     return merged

@@ -157,3 +157,42 @@ def test_console_marks_the_finding_suppressed(run_cli: RunCli, tmp_path: Path) -
     assert result.returncode == 0, describe(result)
     assert "suppressed" in result.stdout
     assert "PASS" in result.stdout
+
+
+def test_annotation_on_a_manifest_object_suppresses(run_cli: RunCli, tmp_path: Path) -> None:
+    manifest = tmp_path / "notebook.yaml"
+    manifest.write_text(
+        """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: scratch
+  namespace: research
+  annotations:
+    iacguard.io/ignore: k8s-workload-default-service-account
+spec:
+  template:
+    metadata: {labels: {app: scratch}}
+    spec:
+      containers: [{name: main, image: busybox:1.36}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: other
+  namespace: research
+spec:
+  template:
+    metadata: {labels: {app: other}}
+    spec:
+      containers: [{name: main, image: busybox:1.36}]
+""",
+        encoding="utf-8",
+    )
+    outcome = scan_json(run_cli, manifest, cwd=tmp_path)
+    found = outcome.finding(
+        "k8s-workload-default-service-account", "k8s:Deployment/research/scratch"
+    )
+    assert found["suppressed"] is True and found["suppressed_by"] == "inline"
+    other = outcome.finding("k8s-workload-default-service-account", "k8s:Deployment/research/other")
+    assert other["suppressed"] is False
