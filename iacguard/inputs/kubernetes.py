@@ -62,7 +62,9 @@ def split_documents(text: str) -> list[_Document]:
     start, line, index = 0, 1, 0
     for marker in _DOCUMENT_MARKER.finditer(text):
         chunk = text[start : marker.start()]
-        if chunk.strip():
+        if chunk.strip() and (start > 0 or _has_content(chunk)):
+            # comments before the first marker (a license header) are the stream's prefix,
+            # not a document (after a marker, even an empty document counts, as in YAML)
             documents.append(_Document(index, line, chunk))
             index += 1
         # a "--- " line may carry the document's first content after the marker
@@ -78,6 +80,13 @@ def split_documents(text: str) -> list[_Document]:
     return documents
 
 
+def _has_content(chunk: str) -> bool:
+    return any(
+        stripped and not stripped.startswith(("#", "%"))
+        for stripped in (raw.strip() for raw in chunk.splitlines())
+    )
+
+
 def looks_like_manifest(text: str) -> bool:
     """A YAML stream whose first object (found quickly) has ``apiVersion`` and ``kind``."""
     head = text[:65536]
@@ -91,7 +100,7 @@ def load_manifests(name: str, text: str) -> InputDocument:
     resources: list[Resource] = []
     skipped: list[SkippedResource] = []
     errors: list[str] = []
-    documents = split_documents(text)
+    documents = split_documents(text.replace("\r\n", "\n"))
     for document in documents:
         try:
             node, value = _parse(document.text)
@@ -273,6 +282,9 @@ def _add(
     )
 
 
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
 def _masked(kind: str, value: dict[str, Any]) -> dict[str, Any]:
     """The object with Secret values and credential-looking strings masked."""
     if kind == "Secret":
@@ -281,5 +293,13 @@ def _masked(kind: str, value: dict[str, Any]) -> dict[str, Any]:
             entries = value.get(field)
             if isinstance(entries, dict):
                 value[field] = {key: Sensitive(f"Kubernetes Secret {field}") for key in entries}
+        metadata = value.get("metadata")
+        notes = metadata.get("annotations") if isinstance(metadata, dict) else None
+        if isinstance(metadata, dict) and isinstance(notes, dict) and _LAST_APPLIED in notes:
+            # kubectl keeps the whole object there, values included
+            value["metadata"] = {
+                **metadata,
+                "annotations": {**notes, _LAST_APPLIED: Sensitive("last applied Secret")},
+            }
     masked = mask_credentials(value)
     return masked if isinstance(masked, dict) else value

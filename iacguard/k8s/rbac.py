@@ -435,7 +435,8 @@ def _aggregate(model: RbacModel) -> None:
         role = cluster_roles[key]
         if not role.selectors:
             return role.rules
-        collected: list[Rule] = list(role.rules)
+        # the controller owns an aggregated role's rules: what is written there is replaced
+        collected: list[Rule] = []
         for other_key, other in sorted(cluster_roles.items(), key=lambda kv: kv[0][2]):
             if other_key == key or other_key in seen:
                 continue
