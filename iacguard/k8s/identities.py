@@ -462,6 +462,10 @@ def account_json(view: KubernetesView, account: ServiceAccount) -> dict[str, Any
                 "workload": pod.workload.address,
                 "part": pod.part,
                 "automount_token": pod.automount,
+                "gpus": pod.gpus,
+                "host_access": pod.host_access,
+                "secrets": pod.secrets,
+                "images": pod.images,
                 "exposed": [
                     {"scope": e.scope, "via": list(e.via), "why": e.why} for e in view.exposed(pod)
                 ],
