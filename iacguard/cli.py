@@ -38,7 +38,7 @@ from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
 from iacguard.frameworks import Catalog, load_catalog
-from iacguard.inputs import LoadResult, load_inputs
+from iacguard.inputs import HelmOptions, LoadResult, load_inputs
 from iacguard.k8s.identities import account_json, k8s_view
 from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
@@ -77,13 +77,77 @@ InputsArg = Annotated[
     list[str],
     typer.Argument(
         metavar="INPUT...",
-        help="Plan JSON (terraform show -json), binary plan, folder, or - for standard input.",
+        help="Plan JSON (terraform show -json), binary plan, Kubernetes manifest (YAML or "
+        "JSON), Helm chart (folder or .tgz), a folder of them, or - for standard input.",
         show_default=False,
     ),
 ]
 TextOrJsonOpt = Annotated[
     TextOrJson, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
 ]
+HelmValuesOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--helm-values",
+        help="Values file for the Helm charts among the inputs. Repeatable, later files win.",
+        dir_okay=False,
+        rich_help_panel="Helm",
+    ),
+]
+HelmSetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Set a chart value, Helm's syntax (a.b=1,c[0]=x). Repeatable, after the files.",
+        rich_help_panel="Helm",
+    ),
+]
+ReleaseNameOpt = Annotated[
+    str,
+    typer.Option(
+        "--release-name", help="Release name charts are rendered as.", rich_help_panel="Helm"
+    ),
+]
+ReleaseNamespaceOpt = Annotated[
+    str,
+    typer.Option(
+        "--release-namespace", help="Namespace charts are rendered into.", rich_help_panel="Helm"
+    ),
+]
+RendererOpt = Annotated[
+    str,
+    typer.Option(
+        "--renderer",
+        help="auto (helm on PATH, else the embedded Helm SDK), embedded or binary.",
+        rich_help_panel="Helm",
+    ),
+]
+HelmBinaryOpt = Annotated[
+    str | None,
+    typer.Option("--helm-binary", help="The helm binary to render with.", rich_help_panel="Helm"),
+]
+
+
+def _helm_options(
+    values: list[Path] | None,
+    sets: list[str] | None,
+    release_name: str,
+    release_namespace: str,
+    renderer: str,
+    binary: str | None,
+) -> HelmOptions:
+    if renderer not in ("auto", "embedded", "binary"):
+        raise UsageError(f"--renderer {renderer!r}: choose auto, embedded or binary")
+    return HelmOptions(
+        values=tuple(values or ()),
+        sets=tuple(sets or ()),
+        release_name=release_name,
+        release_namespace=release_namespace,
+        renderer=renderer,  # type: ignore[arg-type]
+        helm_binary=binary,
+    )
+
+
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
@@ -120,10 +184,12 @@ def _progress(message: str) -> AbstractContextManager[object]:
     return nullcontext()
 
 
-def _load(inputs: list[str], config_path: Path | None) -> tuple[LoadResult, Config]:
+def _load(
+    inputs: list[str], config_path: Path | None, helm: HelmOptions | None = None
+) -> tuple[LoadResult, Config]:
     config = find_and_load_config(config_path)
     with _progress("Loading inputs…"):
-        loaded = load_inputs(inputs)
+        loaded = load_inputs(inputs, helm)
     return loaded, config
 
 
@@ -203,6 +269,12 @@ def scan_command(
         ),
     ] = None,
     config: ConfigOpt = None,
+    helm_values: HelmValuesOpt = None,
+    helm_set: HelmSetOpt = None,
+    release_name: ReleaseNameOpt = "release-name",
+    release_namespace: ReleaseNamespaceOpt = "default",
+    renderer: RendererOpt = "auto",
+    helm_binary: HelmBinaryOpt = None,
 ) -> None:
     """Scan inputs and report what they will deploy, classified, with findings."""
     # A scan builds a large tree of objects that live until it ends and form few cycles: the
@@ -220,7 +292,10 @@ def scan_command(
                 )
             targets.append((path, fmt))
         checks = discover_checks(checks_dir or [])
-        loaded, settings = _load(inputs, config)
+        helm = _helm_options(
+            helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
+        )
+        loaded, settings = _load(inputs, config, helm)
         recorded = load_baseline(baseline) if baseline else frozenset()
         gate = fail_on or settings.fail_on or FailOn.HIGH
         with _progress("Analysing…"):
@@ -287,12 +362,21 @@ def query_command(
     ] = None,
     output_format: TextOrJsonOpt = TextOrJson.TEXT,
     config: ConfigOpt = None,
+    helm_values: HelmValuesOpt = None,
+    helm_set: HelmSetOpt = None,
+    release_name: ReleaseNameOpt = "release-name",
+    release_namespace: ReleaseNamespaceOpt = "default",
+    renderer: RendererOpt = "auto",
+    helm_binary: HelmBinaryOpt = None,
 ) -> None:
     """Can an identity perform an action on a resource? Yes, Maybe or No, and why."""
     gc.disable()
     kubernetes = identity.startswith(("system:serviceaccount:", "k8s:ServiceAccount/"))
     try:
-        loaded, settings = _load(inputs, config)
+        helm = _helm_options(
+            helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
+        )
+        loaded, settings = _load(inputs, config, helm)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification))
         if kubernetes:
@@ -343,12 +427,21 @@ def identities_command(
     inputs: InputsArg,
     output_format: TextOrJsonOpt = TextOrJson.TEXT,
     config: ConfigOpt = None,
+    helm_values: HelmValuesOpt = None,
+    helm_set: HelmSetOpt = None,
+    release_name: ReleaseNameOpt = "release-name",
+    release_namespace: ReleaseNamespaceOpt = "default",
+    renderer: RendererOpt = "auto",
+    helm_binary: HelmBinaryOpt = None,
 ) -> None:
     """Every identity (AWS roles, users and groups; Kubernetes service accounts): who can
     become it and what it can do."""
     gc.disable()
     try:
-        loaded, settings = _load(inputs, config)
+        helm = _helm_options(
+            helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
+        )
+        loaded, settings = _load(inputs, config, helm)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification))
         document = identities_json(index)

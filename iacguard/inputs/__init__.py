@@ -17,13 +17,14 @@ from typing import Any, NoReturn
 import yaml
 
 from iacguard.errors import InputError
+from iacguard.inputs.helm import ChartNotRendered, HelmOptions, is_chart_archive, load_chart
 from iacguard.inputs.kubernetes import load_manifest_json, load_manifests, looks_like_manifest
 from iacguard.inputs.source import IgnoredFile, RawInput, decode_text, read_inputs
 from iacguard.inputs.terraform_binary import plan_json_from_binary
 from iacguard.inputs.terraform_plan import is_plan, load_plan
 from iacguard.model.document import InputDocument, InputKind
 
-__all__ = ["IgnoredFile", "LoadResult", "load_inputs", "load_raw"]
+__all__ = ["HelmOptions", "IgnoredFile", "LoadResult", "load_inputs", "load_raw"]
 
 Loader = Callable[[str, Any], InputDocument]
 
@@ -46,7 +47,6 @@ NOT_YET: dict[InputKind, str] = {
         "Terraform HCL is not read yet: run `terraform plan -out tfplan && "
         "terraform show -json tfplan > plan.json` and scan plan.json"
     ),
-    InputKind.HELM_CHART: "Helm charts are not read yet",
 }
 
 
@@ -62,8 +62,10 @@ class _NotAnInput(Exception):
     """A document iacguard does not read; fatal for a named file, passed over in a folder."""
 
 
-def load_inputs(specs: list[str]) -> LoadResult:
-    """Read and load every input named on the command line."""
+def load_inputs(specs: list[str], helm: HelmOptions | None = None) -> LoadResult:
+    """Read and load every input named on the command line; Helm charts are rendered with
+    ``helm`` options (defaults: ``helm template``'s)."""
+    helm = helm or HelmOptions()
     raws, ignored = read_inputs(specs)
     documents: list[InputDocument] = []
     passed = list(ignored)
@@ -72,6 +74,12 @@ def load_inputs(specs: list[str]) -> LoadResult:
         # large plan's raw forms would otherwise double the peak memory of the scan.
         raw = raws.pop(0)
         name, from_folder = raw.name, raw.from_folder
+        if raw.path is not None and (raw.chart or is_chart_archive(raw.path, raw.data)):
+            try:
+                documents.append(load_chart(name, raw.path, helm))
+            except ChartNotRendered as reason:
+                passed.append(IgnoredFile(name, str(reason)))
+            continue
         try:
             kind, document = _parse(raw)
             del raw

@@ -42,6 +42,8 @@ class RawInput:
     """The file on disk, ``None`` for standard input."""
     from_folder: bool = False
     """Found by searching a folder rather than named directly."""
+    chart: bool = False
+    """A Helm chart folder (``data`` is empty: the chart is read where it is)."""
 
     @property
     def suffix(self) -> str:
@@ -77,7 +79,9 @@ def read_inputs(specs: list[str]) -> tuple[list[RawInput], list[IgnoredFile]]:
             raws.append(RawInput(STDIN_NAME, sys.stdin.buffer.read(), None))
             continue
         path = Path(spec)
-        if path.is_dir():
+        if path.is_dir() and (path / "Chart.yaml").is_file():
+            raws.append(RawInput(spec, b"", path, chart=True))
+        elif path.is_dir():
             found, passed = _search_folder(path)
             if not found and not passed:
                 raise InputError(spec, "folder holds no input iacguard reads")
@@ -127,7 +131,7 @@ def _search_folder(folder: Path) -> tuple[list[RawInput], list[IgnoredFile]]:
         elif suffix in _HCL_SUFFIXES:
             hcl[path.parent] = hcl.get(path.parent, 0) + 1
     for chart in charts:
-        passed.append(IgnoredFile(str(chart), "a Helm chart: charts are not rendered yet"))
+        found.append(RawInput(str(chart), b"", chart, from_folder=True, chart=True))
     # One entry per Terraform folder, not one per file: the folder is the unit HCL comes in.
     for parent, count in sorted(hcl.items()):
         passed.append(

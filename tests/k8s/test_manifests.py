@@ -679,14 +679,24 @@ def _folder_with_chart(root: Path) -> Path:
     return stack
 
 
-def test_folder_passes_over_helm_chart_and_loads_sibling_manifests(tmp_path: Path) -> None:
+def test_folder_renders_its_helm_chart_and_loads_sibling_manifests(tmp_path: Path) -> None:
     stack = _folder_with_chart(tmp_path)
     loaded = load_inputs([str(stack)])
-    assert [d.path for d in loaded.documents] == [str(stack / "account.yaml")]
-    assert [r.address for r in loaded.documents[0].resources] == ["k8s:ServiceAccount/ml/runner"]
+    by_path = {d.path: d for d in loaded.documents}
+    assert list(by_path) == [str(stack / "account.yaml"), str(stack / "charts" / "inference")]
+    assert [r.address for r in by_path[str(stack / "account.yaml")].resources] == [
+        "k8s:ServiceAccount/ml/runner"
+    ]
+    chart = by_path[str(stack / "charts" / "inference")]
+    assert chart.kind is InputKind.HELM_CHART
+    (deployment,) = chart.resources
+    assert deployment.address == "k8s:Deployment/default/release-name"
+    assert deployment.source.path == str(
+        stack / "charts" / "inference" / "templates" / "deployment.yaml"
+    )
+    assert deployment.after["spec"]["replicas"] == 2  # the chart's own values
     ignored = {i.path: i.reason for i in loaded.ignored}
     assert ignored == {
-        str(stack / "charts" / "inference"): "a Helm chart: charts are not rendered yet",
         str(stack / "values.yaml"): (
             "a YAML document, neither a Kubernetes manifest (no apiVersion and kind) nor a "
             "Terraform plan JSON"
@@ -699,9 +709,11 @@ def test_folder_with_chart_through_the_cli(run_cli: RunCli, tmp_path: Path) -> N
     run = run_cli("scan", "--format", "json", "--fail-on", "none", "stack", cwd=tmp_path)
     report = _report(run)
     assert run.returncode == 0, _describe(run)
-    assert [r["address"] for r in report["resources"]] == ["k8s:ServiceAccount/ml/runner"]
+    assert sorted(r["address"] for r in report["resources"]) == [
+        "k8s:Deployment/default/release-name",
+        "k8s:ServiceAccount/ml/runner",
+    ]
     assert {i["path"]: i["reason"] for i in report["ignored_files"]} == {
-        str(Path("stack") / "charts" / "inference"): "a Helm chart: charts are not rendered yet",
         str(Path("stack") / "values.yaml"): (
             "a YAML document, neither a Kubernetes manifest (no apiVersion and kind) nor a "
             "Terraform plan JSON"
