@@ -35,6 +35,14 @@ def _pod_evidence(pod: PodSpec) -> dict[str, Any]:
     }
 
 
+def _cluster_admin_workload(view: KubernetesView, account: ServiceAccount) -> bool:
+    """Reported by k8s-workload-cluster-admin already (pods run as it, it holds `*` on `*`
+    cluster-wide): the other RBAC checks would only repeat it."""
+    return bool(account.pods) and any(
+        c.name == "cluster-admin" and c.answer is Tristate.YES for c in view.classes(account)
+    )
+
+
 def _account_resource(view: KubernetesView, account: ServiceAccount) -> Any:
     """Where a finding about an account goes: the account, else its first workload, else the
     first binding naming it."""
@@ -274,6 +282,8 @@ def secrets_readable_cluster_wide(ctx: CheckContext) -> Iterator[Finding]:
     """
     view = k8s_view(ctx.index)
     for account in view.sorted_accounts():
+        if _cluster_admin_workload(view, account):
+            continue
         reading = [
             g
             for g in account.grants
@@ -349,6 +359,8 @@ def rbac_escalation_rights(ctx: CheckContext) -> Iterator[Finding]:
     """
     view = k8s_view(ctx.index)
     for account in view.sorted_accounts():
+        if _cluster_admin_workload(view, account):
+            continue
         risks = [e for e in view.escalations(account) if e.method in _ESCALATION_METHODS]
         if not risks:
             continue
@@ -412,6 +424,8 @@ def pod_create_exec_rights(ctx: CheckContext) -> Iterator[Finding]:
     """
     view = k8s_view(ctx.index)
     for account in view.sorted_accounts():
+        if _cluster_admin_workload(view, account):
+            continue
         risks = [
             e
             for e in view.escalations(account)
@@ -515,7 +529,7 @@ _AUTH_PROXIES = re.compile(r"oauth2-proxy|kube-rbac-proxy|pomerium|authelia|keyc
 _AUTH_ANNOTATIONS = (
     "nginx.ingress.kubernetes.io/auth-url",
     "nginx.ingress.kubernetes.io/auth-type",
-    "alb.ingress.kubernetes.io/auth-type",
+    "alb.ingress.kubernetes.io/auth-type",  # cognito or oidc; "none" does not count
     "traefik.ingress.kubernetes.io/router.middlewares",
     "konghq.com/plugins",
 )
@@ -554,7 +568,7 @@ def _route_authentication(view: KubernetesView, via: tuple[str, ...]) -> str | N
         for found in view.index.by_config_address(address):
             notes = annotations_of(found)
             for key in _AUTH_ANNOTATIONS:
-                if key in notes:
+                if key in notes and notes[key].strip().lower() not in ("none", "", "false"):
                     return f"{address} authenticates ({key})"
     return None
 
@@ -672,5 +686,85 @@ def binding_to_missing_role(ctx: CheckContext) -> Iterator[Finding]:
                         "subjects": [s.text for s in binding.subjects],
                     }
                 ],
+                key=binding.node_id,
+            )
+
+
+#: Subjects that are everyone: every request, every authenticated identity, every service
+#: account of the cluster.
+_EVERYONE = {
+    ("Group", "system:unauthenticated"): "every unauthenticated request",
+    ("User", "system:anonymous"): "anonymous requests",
+    ("Group", "system:authenticated"): "every authenticated identity",
+    ("Group", "system:serviceaccounts"): "every service account of the cluster",
+}
+
+
+@check(
+    id="k8s-rbac-grant-to-everyone",
+    title="Binding grants rights to anonymous users, all authenticated users or all service "
+    "accounts",
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    inspects=("RoleBinding", "ClusterRoleBinding", "Role", "ClusterRole"),
+    frameworks={
+        "nist-csf-2.0": ["PR.AA-05", "PR.AA-03"],
+        "owasp-nhi-2025": ["NHI5", "NHI9"],
+        "owasp-agentic-top10-2026": ["ASI03"],
+        "cis-kubernetes": ["5.1.1", "5.1.7"],
+    },
+    remediation=(
+        "Bind roles to the service accounts and groups that need them; never to "
+        "system:anonymous, system:unauthenticated, system:authenticated or "
+        "system:serviceaccounts beyond the discovery roles the cluster grants itself."
+    ),
+)
+def rbac_grant_to_everyone(ctx: CheckContext) -> Iterator[Finding]:
+    """A RoleBinding or ClusterRoleBinding of the inputs whose subjects include
+    `system:anonymous`, `system:unauthenticated`, `system:authenticated` or
+    `system:serviceaccounts`, binding a role with any rule.
+
+    Anonymous and unauthenticated grants are open to anyone who reaches the API server;
+    `system:authenticated` includes every service account token, node and cloud identity
+    mapped into the cluster (on EKS and GKE, any authenticated cloud principal the cluster
+    accepts). Critical when the role holds `*` on `*`, secrets or writes.
+
+    Before: a ClusterRoleBinding of `view` to `system:authenticated`.
+    After: the binding to the group of people who need it.
+    """
+    view = k8s_view(ctx.index)
+    for binding in view.rbac.bindings:
+        if binding.address is None:
+            continue
+        everyone = [
+            _EVERYONE[(s.kind, s.name)] for s in binding.subjects if (s.kind, s.name) in _EVERYONE
+        ]
+        role = view.rbac.role(binding) if everyone else None
+        if role is None or not role.rules:
+            continue
+        powerful = [
+            r
+            for r in role.rules
+            if "*" in r.verbs
+            or "*" in r.resources
+            or "secrets" in r.resources
+            or {"create", "update", "patch", "delete"} & set(r.verbs)
+        ]
+        where = binding.namespace or "the whole cluster"
+        for resource in ctx.index.by_config_address(binding.address):
+            yield ctx.finding(
+                resource,
+                f"{binding.node_id} gives {binding.role_kind} {binding.role_name} to "
+                f"{', '.join(everyone)} in {where}",
+                evidence=[
+                    {
+                        "kind": "binding",
+                        "binding": binding.address,
+                        "subjects": [s.text for s in binding.subjects],
+                        "role": role.node_id,
+                        "rules": [r.as_json() for r in role.rules[:10]],
+                    }
+                ],
+                severity=Severity.CRITICAL if powerful else None,
                 key=binding.node_id,
             )

@@ -92,7 +92,7 @@ def load_chart(name: str, path: Path, options: HelmOptions) -> InputDocument:
         if template.endswith("NOTES.txt") or not text.strip():
             continue
         source = _template_path(name, base, rendered.chart, template, path.is_dir())
-        document = load_manifests(source, text)
+        document = load_manifests(source, text, options.release_namespace)
         resources.extend(document.resources)
         skipped.extend(document.skipped)
         errors.extend(f"{source}: {e}" for e in document.errors)

@@ -89,14 +89,16 @@ def _has_content(chunk: str) -> bool:
 
 def looks_like_manifest(text: str) -> bool:
     """A YAML stream whose first object (found quickly) has ``apiVersion`` and ``kind``."""
-    head = text[:65536]
-    return bool(re.search(r"^apiVersion\s*:", head, re.MULTILINE)) and bool(
-        re.search(r"^kind\s*:", head, re.MULTILINE)
+    # kubectl writes a List's own "kind: List" at the end of the dump: look at the whole text
+    return bool(re.search(r"^apiVersion\s*:", text[:65536], re.MULTILINE)) and bool(
+        re.search(r"^kind\s*:", text, re.MULTILINE)
     )
 
 
-def load_manifests(name: str, text: str) -> InputDocument:
-    """Load every object of a manifest stream; malformed documents become errors."""
+def load_manifests(name: str, text: str, default_namespace: str = "default") -> InputDocument:
+    """Load every object of a manifest stream; malformed documents become errors. Namespaced
+    objects that name no namespace go to ``default_namespace`` (a chart's release namespace;
+    ``default`` for plain manifests, where kubectl's current namespace is not known)."""
     resources: list[Resource] = []
     skipped: list[SkippedResource] = []
     errors: list[str] = []
@@ -122,7 +124,7 @@ def load_manifests(name: str, text: str) -> InputDocument:
         )
         pointer = f"/{document.index}"
         for found in _objects(value, node, pointer, line, document.line):
-            _add(name, found, resources, skipped)
+            _add(name, found, resources, skipped, default_namespace)
     return InputDocument(
         path=name,
         kind=InputKind.KUBERNETES_MANIFEST,
@@ -230,7 +232,11 @@ def object_address(kind: str, namespace: str | None, name: str) -> str:
 
 
 def _add(
-    path: str, found: _Found, resources: list[Resource], skipped: list[SkippedResource]
+    path: str,
+    found: _Found,
+    resources: list[Resource],
+    skipped: list[SkippedResource],
+    default_namespace: str = "default",
 ) -> None:
     value = found.value
     location = SourceLocation(path=path, pointer=found.pointer, line=found.line)
@@ -258,8 +264,8 @@ def _add(
     if is_cluster_scoped(kind, api_version):
         namespace = None
     elif not isinstance(namespace, str) or not namespace:
-        # kubectl applies it to the current context's namespace; iacguard assumes default
-        namespace = "default"
+        # kubectl applies it to the current context's namespace (Helm to the release's)
+        namespace = default_namespace
     address = object_address(kind, namespace, name)
     resources.append(
         Resource(

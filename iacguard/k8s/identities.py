@@ -125,8 +125,11 @@ ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
     "create-pods": (
         (
             ("create", "", "pods"),
+            ("patch", "", "pods"),
+            ("update", "", "pods/ephemeralcontainers"),
             ("create", "apps", "deployments"),
             ("patch", "apps", "deployments"),
+            ("create", "apps", "replicasets"),
             ("update", "apps", "deployments"),
             ("create", "apps", "statefulsets"),
             ("create", "apps", "daemonsets"),
@@ -137,6 +140,9 @@ ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
             ("create", "kubeflow.org", "notebooks"),
             ("create", "kubeflow.org", "pytorchjobs"),
             ("create", "serving.kserve.io", "inferenceservices"),
+            ("create", "ray.io", "rayservices"),
+            ("create", "jobset.x-k8s.io", "jobsets"),
+            ("create", "sparkoperator.k8s.io", "sparkapplications"),
         ),
         "can start pods (directly, through controllers or AI operators) running as any service "
         "account of the namespace",
@@ -196,6 +202,34 @@ ESCALATIONS: dict[str, tuple[tuple[tuple[str, str, str], ...], str]] = {
         "can register mutating webhooks that rewrite every pod created",
     ),
 }
+
+
+_RANK = {Tristate.NO: 0, Tristate.MAYBE: 1, Tristate.YES: 2}
+
+
+def _and(*values: Tristate) -> Tristate:
+    return min(values, key=_RANK.__getitem__)
+
+
+#: Annotations and labels that give a service account a cloud identity (EKS IRSA, GKE and
+#: Azure Workload Identity): becoming it yields cloud credentials.
+CLOUD_IDENTITY_KEYS = (
+    "eks.amazonaws.com/role-arn",
+    "iam.gke.io/gcp-service-account",
+    "azure.workload.identity/client-id",
+)
+
+
+def _cloud_identity(account: ServiceAccount) -> str | None:
+    if account.resource is None:
+        return None
+    metadata = as_dict(body(account.resource).get("metadata"))
+    for field_name in ("annotations", "labels"):
+        values = as_dict(metadata.get(field_name))
+        for key in CLOUD_IDENTITY_KEYS:
+            if isinstance(values.get(key), str) and values[key]:
+                return f"{key}={values[key]}"
+    return None
 
 
 @lru_cache(maxsize=8192)
@@ -315,10 +349,15 @@ class KubernetesView:
             for subject in binding.subjects:
                 if subject.kind == "ServiceAccount" and subject.namespace:
                     self._account(subject.namespace, subject.name)
+                elif subject.kind == "User" and subject.name.startswith("system:serviceaccount:"):
+                    parts = subject.name.split(":")
+                    if len(parts) == 4 and parts[2] and parts[3]:
+                        self._account(parts[2], parts[3])
         for account in self.accounts.values():
             account.grants = self.rbac.service_account_grants(account.namespace, account.name)
         self._classes: dict[str, list[KClass]] = {}
         self._names: dict[str, frozenset[str]] = {}
+        self._scopes: dict[str, frozenset[tuple[str, str]]] = {}
         self._granted: list[ServiceAccount] | None = None
         self._namespaces: dict[str, list[ServiceAccount]] | None = None
         self._escalations: dict[str, list[KEscalation]] = {}
@@ -376,6 +415,47 @@ class KubernetesView:
         self._classes[account.node_id] = found
         return found
 
+    def _class_scopes(self, account: ServiceAccount) -> frozenset[tuple[str, str]]:
+        """(class, namespace or ``*``) pairs the account holds; a cluster-wide class covers
+        every namespace, so it is also listed for each namespace the inputs have."""
+        found = self._scopes.get(account.node_id)
+        if found is None:
+            pairs: set[tuple[str, str]] = set()
+            for klass in self.classes(account):
+                for grant in klass.grants:
+                    scope = grant.namespace or "*"
+                    pairs.add((klass.name, scope))
+                    if scope == "*":
+                        pairs.update((klass.name, ns) for ns in self._namespaces_seen())
+            found = self._scopes[account.node_id] = frozenset(pairs)
+        return found
+
+    def _namespaces_seen(self) -> set[str]:
+        return {ns for ns, _ in self.accounts}
+
+    def _paired(self, account: ServiceAccount) -> Tristate:
+        """bind with a write of RoleBindings, or escalate with a write of Roles."""
+        group = "rbac.authorization.k8s.io"
+
+        def any_of(probes: list[tuple[str, str, str]]) -> Tristate:
+            results = [_allows(g, p) for g in account.grants for p in probes]
+            return max(results, key=_RANK.__getitem__, default=Tristate.NO)
+
+        bind = any_of([("bind", group, "clusterroles"), ("bind", group, "roles")])
+        bindings = any_of(
+            [(v, group, r) for v in ("create", "update", "patch")
+             for r in ("rolebindings", "clusterrolebindings")]
+        )  # fmt: skip
+        escalate = any_of([("escalate", group, "clusterroles"), ("escalate", group, "roles")])
+        roles = any_of(
+            [
+                (v, group, r)
+                for v in ("create", "update", "patch")
+                for r in ("roles", "clusterroles")
+            ]
+        )
+        return max(_and(bind, bindings), _and(escalate, roles), key=_RANK.__getitem__)
+
     def _class_names(self, account: ServiceAccount) -> frozenset[str]:
         found = self._names.get(account.node_id)
         if found is None:
@@ -411,11 +491,17 @@ class KubernetesView:
                 if any(_allows(g, p) is Tristate.YES for g in behind for p in probes)
                 else Tristate.MAYBE
             )
+            if method == "escalate-bind":
+                # bind is useful only with a write of bindings, escalate with one of roles
+                paired = self._paired(account)
+                if paired is Tristate.NO:
+                    continue
+                answer = _and(answer, paired)
             namespaces = sorted({g.namespace or "*" for g in behind})
             targets: list[str] = []
             if method in ("create-pods", "exec", "token-request", "impersonate"):
                 # the accounts it could become that can do something it cannot
-                own = self._class_names(account)
+                own = self._class_scopes(account)
                 scope = (
                     self._with_grants()
                     if "*" in namespaces
@@ -425,7 +511,7 @@ class KubernetesView:
                     other.node_id
                     for other in scope
                     if other is not account
-                    and self._class_names(other) - own
+                    and (self._class_scopes(other) - own or _cloud_identity(other))
                     # exec takes the token of a running pod: only accounts pods run as
                     and (method != "exec" or other.pods)
                 )
@@ -443,6 +529,20 @@ class KubernetesView:
 def k8s_view(index: ScanIndex) -> KubernetesView:
     """The scan's Kubernetes view, built on first use."""
     return index.memo("k8s-view", lambda: KubernetesView(index))
+
+
+def _admin_json(view: KubernetesView, account: ServiceAccount) -> dict[str, Any] | None:
+    """``cluster-admin`` in the shape of the AWS ``admin_equivalent``."""
+    for klass in view.classes(account):
+        if klass.name == "cluster-admin":
+            binding = klass.grants[0].binding
+            return {
+                "answer": klass.answer.value,
+                "route": "cluster-admin",
+                "why": f"every verb on every resource through {binding.address or binding.node_id}",
+                "via": [],
+            }
+    return None
 
 
 def account_json(view: KubernetesView, account: ServiceAccount) -> dict[str, Any]:
@@ -478,6 +578,8 @@ def account_json(view: KubernetesView, account: ServiceAccount) -> dict[str, Any
             "rules": [g.as_json() for g in account.grants],
             "notes": [],
         },
+        "admin_equivalent": _admin_json(view, account),
+        "cloud_identity": _cloud_identity(account),
         "escalations": [e.as_json() for e in view.escalations(account)],
         "unresolved": [
             f"{b.address or b.node_id}: {why}"

@@ -420,7 +420,8 @@ def _selected(selector: dict[str, Any], role_labels: dict[str, str]) -> bool:
             return False
         if operator == "DoesNotExist" and present:
             return False
-    return bool(selector)
+    # an empty selector ({}) selects every ClusterRole, as Kubernetes reads it
+    return True
 
 
 def _aggregate(model: RbacModel) -> None:
@@ -486,12 +487,14 @@ def rule_matches(rule: Rule, request: Request) -> Tristate:
         return Tristate.NO
     if rule.resource_names:
         if not request.name:
-            # a rule limited to names matches only requests naming one of them
-            return (
-                Tristate.MAYBE
-                if request.verb in ("get", "update", "patch", "delete")
-                else (Tristate.NO)
-            )
+            # a rule limited to names matches only requests naming one of them: list, watch,
+            # deletecollection and plain create name nothing; everything else (bind and
+            # escalate name the role, impersonate the user, subresources their object) may
+            if request.verb in ("list", "watch", "deletecollection") or (
+                request.verb == "create" and not request.subresource
+            ):
+                return Tristate.NO
+            return Tristate.MAYBE
         if request.name not in rule.resource_names:
             return Tristate.NO
     return group
@@ -517,6 +520,9 @@ CLUSTER_RESOURCES = frozenset(
         "selfsubjectaccessreviews", "componentstatuses",
         # impersonation is authorized without a namespace
         "users", "groups", "userextras", "uids",
+        "validatingadmissionpolicies", "validatingadmissionpolicybindings",
+        "mutatingadmissionpolicies", "mutatingadmissionpolicybindings", "flowschemas",
+        "prioritylevelconfigurations", "clustertrustbundles", "gatewayclasses",
     }
 )  # fmt: skip
 
@@ -526,9 +532,8 @@ def grant_allows(grant: Grant, request: Request) -> Tristate:
     nothing on cluster-scoped resources, and only in its namespace)."""
     if grant.namespace is not None:
         # binding a ClusterRole with a RoleBinding is authorized in the binding's namespace
-        namespaced_bind = (
-            request.verb in ("bind", "escalate") and request.resource == "clusterroles"
-        )
+        # (only bind: escalate on ClusterRoles is checked cluster-wide)
+        namespaced_bind = request.verb == "bind" and request.resource == "clusterroles"
         if request.resource in CLUSTER_RESOURCES and not namespaced_bind:
             return Tristate.NO
         if request.namespace != grant.namespace:

@@ -337,7 +337,13 @@ class ExposureIndex:
                     backends.append(as_dict(as_dict(path).get("backend")))
             meta = as_dict(body(ingress).get("metadata"))
             notes = {str(k): str(v) for k, v in as_dict(meta.get("annotations")).items()}
-            if notes.get("alb.ingress.kubernetes.io/scheme") == "internal":
+            alb = (
+                spec.get("ingressClassName") == "alb"
+                or notes.get("kubernetes.io/ingress.class") == "alb"
+                or "alb.ingress.kubernetes.io/scheme" in notes
+            )
+            # the AWS Load Balancer Controller makes internal ALBs unless told otherwise
+            if alb and notes.get("alb.ingress.kubernetes.io/scheme") != "internet-facing":
                 index.internal.add(ingress.address)
             for backend in backends:
                 name = as_dict(backend.get("service")).get("name") or backend.get("serviceName")
@@ -372,6 +378,27 @@ class ExposureIndex:
         if pod.workload.type == "Notebook":
             # the Kubeflow controller creates a ClusterIP Service named after the Notebook
             found.extend(self._routed(pod.namespace, pod.workload.name, pod.workload.address))
+        if pod.workload.type in ("RayCluster", "RayService") and pod.part == "head":
+            found.extend(self._ray_head(pod))
+        return found
+
+    def _ray_head(self, pod: PodSpec) -> list[Exposure]:
+        """KubeRay's head Service (``NAME-head-svc``, the dashboard and Jobs API), of the type
+        ``headGroupSpec.serviceType`` asks, and the routes to it."""
+        spec = as_dict(body(pod.workload).get("spec"))
+        if pod.workload.type == "RayService":
+            spec = as_dict(spec.get("rayClusterConfig"))
+        kind = as_dict(spec.get("headGroupSpec")).get("serviceType", "ClusterIP")
+        found: list[Exposure] = []
+        if kind == "LoadBalancer":
+            found.append(
+                Exposure("internet", (pod.workload.address,), "head serviceType LoadBalancer")
+            )
+        elif kind == "NodePort":
+            found.append(Exposure("network", (pod.workload.address,), "head serviceType NodePort"))
+        found.extend(
+            self._routed(pod.namespace, f"{pod.workload.name}-head-svc", pod.workload.address)
+        )
         return found
 
     def _routed(self, ns: str, service: str, target: str) -> list[Exposure]:
