@@ -86,6 +86,20 @@ _QUICK_LITERALS = (
 _TOKEN_ENV_RE = re.compile(r"(?:TOKEN|SECRET|PASSWORD|API_KEY|PRIVATE_KEY)", re.IGNORECASE)
 
 
+#: Environment variable names of well-known credentials that the attribute pattern misses.
+_SECRET_ENV_NAMES = {
+    "aws_secret_access_key", "aws_session_token", "azure_client_secret",
+    "google_application_credentials_json", "github_token", "gitlab_token",
+}  # fmt: skip
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a name (an attribute, an environment variable, any case) says its value is a
+    secret: ``DB_PASSWORD``, ``OPENAI_API_KEY``, ``AWS_SECRET_ACCESS_KEY``."""
+    lowered = name.lower()
+    return bool(_SECRET_ATTRIBUTE_RE.match(lowered)) or lowered in _SECRET_ENV_NAMES
+
+
 def credential_kind(text: str) -> str | None:
     """Return the kind of credential ``text`` contains (``github-token``...), or ``None``."""
     match = _CREDENTIAL_RE.search(text)

@@ -15,6 +15,7 @@ stopping the other inputs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -154,10 +155,8 @@ def _check_dependencies(name: str, folder: Path) -> None:
         wanted = str(dependency.get("alias") or dependency["name"])
         base = str(dependency["name"])
         repository = str(dependency.get("repository") or "")
-        if repository.startswith("file://"):
-            local = (folder / repository.removeprefix("file://")).resolve()
-            if (local / "Chart.yaml").is_file():
-                continue
+        # Helm renders only what is under charts/ (a file:// dependency elsewhere is copied
+        # there by `helm dependency build`)
         vendored = folder / "charts"
         if (vendored / base / "Chart.yaml").is_file() or (
             vendored / wanted / "Chart.yaml"
@@ -178,12 +177,26 @@ def _check_dependencies(name: str, folder: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing of values maps: nested maps merge, anything else replaces."""
+def _merge(
+    base: dict[str, Any], override: Mapping[str, Any], into_lists: bool = False
+) -> dict[str, Any]:
+    """Helm's coalescing of values maps: nested maps merge, anything else replaces. A
+    ``--set`` writes into the lists already there (``list[1]=x`` keeps the other items)."""
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+        current = out.get(key)
+        if isinstance(value, Mapping) and isinstance(current, dict):
+            out[key] = _merge(current, value, into_lists)
+        elif into_lists and isinstance(value, list) and isinstance(current, list):
+            merged = list(current) + [None] * max(0, len(value) - len(current))
+            for position, item in enumerate(value):
+                if item is None:
+                    continue
+                if isinstance(item, Mapping) and isinstance(merged[position], dict):
+                    merged[position] = _merge(merged[position], item, into_lists)
+                else:
+                    merged[position] = item
+            out[key] = merged
         else:
             out[key] = value
     return out
@@ -207,7 +220,7 @@ def _values(name: str, options: HelmOptions) -> dict[str, Any]:
             raise InputError(str(path), "--helm-values: not a mapping of values")
         merged = _merge(merged, loaded)
     for expression in options.sets:
-        merged = _merge(merged, parse_set(expression))
+        merged = _merge(merged, parse_set(expression), into_lists=True)
     return merged
 
 
@@ -215,8 +228,21 @@ _SET_ITEM = re.compile(r"((?:[^,\\]|\\.)+)")
 
 
 def parse_set(expression: str) -> dict[str, Any]:
-    """``--set`` as Helm reads it: ``a.b=1,c[0]=x`` (numbers, booleans and null typed;
-    ``\\,`` and ``\\.`` escape)."""
+    """``--set`` as Helm reads it (``a.b=1,c[0]=x``, ``{a,b}`` lists, ``\\.`` escapes, typed
+    numbers, booleans and null): Helm's own parser, from the embedded SDK."""
+    try:
+        import helm_python  # the native library is loaded only for charts
+    except ImportError:  # pragma: no cover - a dependency of iacguard
+        return _parse_set_fallback(expression)
+    try:
+        parsed = helm_python.parse_set_string(expression)
+    except helm_python.HelmError as exc:
+        raise InputError("--set", f"{expression!r}: {' '.join(str(exc).split())}") from None
+    return dict(parsed)
+
+
+def _parse_set_fallback(expression: str) -> dict[str, Any]:
+    """A reading of Helm's ``--set`` syntax for when the SDK cannot be loaded."""
     result: dict[str, Any] = {}
     for item in _split_unescaped(expression, ","):
         key, sep, raw = item.partition("=")
@@ -314,6 +340,12 @@ def _render_embedded(
             name, "the embedded Helm renderer (helm-python-sdk) is not installed"
         ) from None
     try:
+        helm_python.validate_release_name(options.release_name)
+    except helm_python.HelmError as exc:
+        raise InputError(
+            f"--release-name {options.release_name!r}", " ".join(str(exc).split())
+        ) from None
+    try:
         chart = helm_python.Chart.load(str(folder))
         templates = chart.render(
             values, name=options.release_name, namespace=options.release_namespace,
@@ -322,7 +354,7 @@ def _render_embedded(
         version = str(chart.version)
         chart_name = str(chart.name)
     except helm_python.HelmError as exc:
-        raise InputError(name, _render_error(str(exc))) from None
+        raise InputError(name, _render_error(str(exc), _leaves(values, folder))) from None
     return Rendered(chart_name, version, dict(templates), "embedded Helm SDK")
 
 
@@ -355,7 +387,7 @@ def _render_binary(
     finally:
         Path(values_file).unlink(missing_ok=True)
     if completed.returncode != 0:
-        raise InputError(name, _render_error(completed.stderr))
+        raise InputError(name, _render_error(completed.stderr, _leaves(values, folder)))
     chart = _chart_file(name, folder)
     return Rendered(
         str(chart.get("name")),
@@ -381,8 +413,31 @@ def _split_sources(output: str) -> Iterator[tuple[str, str]]:
         yield template, "\n---\n".join(parts)
 
 
-def _render_error(message: str) -> str:
+def _leaves(values: Any, folder: Path) -> set[str]:
+    """Every string of the values given and of the chart's own values.yaml: a template's
+    ``fail`` message may quote any of them, secrets included."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, str) and len(node) >= 4:
+            found.add(node)
+        elif isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(values)
+    with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError):
+        walk(yaml.safe_load((folder / "values.yaml").read_text(encoding="utf-8")))
+    return found
+
+
+def _render_error(message: str, values: set[str] | None = None) -> str:
     """Helm's error on one line, naming the template, without values it may quote."""
+    for value in sorted(values or (), key=len, reverse=True):
+        message = message.replace(value, "(a value)")
     text = " ".join(redact_text(message).split())
     text = text.removeprefix("Error: ")
     match = re.search(r"template: ([^:]+(?::\d+)*)", text)
