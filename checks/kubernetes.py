@@ -51,10 +51,8 @@ def _account_resource(view: KubernetesView, account: ServiceAccount) -> Any:
     if account.pods:
         return account.pods[0].workload
     for grant in account.grants:
-        if grant.binding.address:
-            found = view.index.by_config_address(grant.binding.address)
-            if found:
-                return found[0]
+        if grant.binding.address and grant.binding.address in view.by_address:
+            return view.by_address[grant.binding.address]
     return None
 
 
@@ -565,7 +563,8 @@ def _pod_authentication(pod: PodSpec) -> str | None:
 def _route_authentication(view: KubernetesView, via: tuple[str, ...]) -> str | None:
     """Authentication on the way in (an ingress annotation), if the inputs show one."""
     for address in via:
-        for found in view.index.by_config_address(address):
+        found = view.by_address.get(address)
+        if found is not None:
             notes = annotations_of(found)
             for key in _AUTH_ANNOTATIONS:
                 if key in notes and notes[key].strip().lower() not in ("none", "", "false"):
@@ -672,7 +671,8 @@ def binding_to_missing_role(ctx: CheckContext) -> Iterator[Finding]:
     for binding, _ in view.rbac.missing:
         if binding.address is None:
             continue
-        for resource in ctx.index.by_config_address(binding.address):
+        resource = view.by_address.get(binding.address)
+        if resource is not None:
             yield ctx.finding(
                 resource,
                 f"{binding.node_id} references {binding.role_kind} {binding.role_name}, which "
@@ -751,7 +751,8 @@ def rbac_grant_to_everyone(ctx: CheckContext) -> Iterator[Finding]:
             or {"create", "update", "patch", "delete"} & set(r.verbs)
         ]
         where = binding.namespace or "the whole cluster"
-        for resource in ctx.index.by_config_address(binding.address):
+        resource = view.by_address.get(binding.address)
+        if resource is not None:
             yield ctx.finding(
                 resource,
                 f"{binding.node_id} gives {binding.role_kind} {binding.role_name} to "

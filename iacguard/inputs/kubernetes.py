@@ -307,19 +307,19 @@ def _masked(kind: str, value: dict[str, Any]) -> dict[str, Any]:
                 **metadata,
                 "annotations": {**notes, _LAST_APPLIED: Sensitive("last applied Secret")},
             }
-    masked = mask_credentials(_mask_named_values(value))
+    masked = mask_credentials(mask_named_values(value))
     return masked if isinstance(masked, dict) else value
 
 
-def _mask_named_values(node: Any) -> Any:
+def mask_named_values(node: Any) -> Any:
     """``{name: AWS_SECRET_ACCESS_KEY, value: ...}`` (container env, args lists of
     operators): the value of an entry whose name says it is a secret is masked."""
     if isinstance(node, dict):
         name, value = node.get("name"), node.get("value")
-        out = {k: _mask_named_values(v) for k, v in node.items()}
+        out = {k: mask_named_values(v) for k, v in node.items()}
         if isinstance(name, str) and isinstance(value, str) and value and is_secret_name(name):
             out["value"] = Sensitive(f"value of {name}")
         return out
     if isinstance(node, list):
-        return [_mask_named_values(item) for item in node]
+        return [mask_named_values(item) for item in node]
     return node

@@ -13,11 +13,12 @@ from functools import lru_cache
 from typing import Any
 
 from iacguard.engine.context import ScanIndex
-from iacguard.k8s.objects import as_dict, body, namespace, objects
+from iacguard.k8s.objects import as_dict, body, metadata, namespace, objects
 from iacguard.k8s.rbac import Grant, RbacModel, Request, build_rbac, grant_allows
+from iacguard.k8s.terraform import objects_of_plan
 from iacguard.k8s.workloads import ExposureIndex, PodSpec, all_pod_specs
 from iacguard.model.resource import Resource
-from iacguard.model.values import Tristate
+from iacguard.model.values import Tristate, Unknown
 
 #: Probes: (class, verb, API group, resource[/subresource]) a grant is tested against. A class
 #: is held when some grant allows one of its probes.
@@ -227,8 +228,12 @@ def _cloud_identity(account: ServiceAccount) -> str | None:
     for field_name in ("annotations", "labels"):
         values = as_dict(metadata.get(field_name))
         for key in CLOUD_IDENTITY_KEYS:
-            if isinstance(values.get(key), str) and values[key]:
-                return f"{key}={values[key]}"
+            value = values.get(key)
+            if isinstance(value, str) and value:
+                return f"{key}={value}"
+            if isinstance(value, Unknown):
+                origins = ", ".join(value.origins or value.sources or value.references)
+                return f"{key}=(known after apply{': ' + origins if origins else ''})"
     return None
 
 
@@ -332,7 +337,10 @@ class KubernetesView:
     """The Kubernetes part of a scan: RBAC, workloads, service accounts, exposure."""
 
     def __init__(self, index: ScanIndex) -> None:
-        resources = index.resources
+        # manifests and charts, and the objects the plan's kubernetes_* resources create
+        resources = [*objects(index.resources), *objects_of_plan(index.resources)]
+        self.objects = resources
+        self.by_address = {r.address: r for r in resources}
         self.index = index
         self.rbac: RbacModel = build_rbac(resources)
         self.pods = all_pod_specs(resources)
@@ -340,7 +348,8 @@ class KubernetesView:
         self.accounts: dict[tuple[str, str], ServiceAccount] = {}
         for resource in objects(resources, "ServiceAccount"):
             ns = namespace(resource) or "default"
-            self._account(ns, resource.name).resource = resource
+            name = str(metadata(resource).get("name") or resource.name)
+            self._account(ns, name).resource = resource
         for pod in self.pods:
             self._account(pod.namespace, pod.service_account).pods.append(pod)
         for binding in self.rbac.bindings:

@@ -11,11 +11,14 @@ from iacguard.model.resource import Action, ProviderFamily, Resource
 
 
 def is_object(resource: Resource) -> bool:
-    """A Kubernetes object from a manifest (not a ``kubernetes_*`` Terraform resource)."""
+    """A Kubernetes object: from a manifest or a chart, or converted from a plan's
+    ``kubernetes_*`` resource (its type is the object's kind, its ``after`` the object)."""
+    after = resource.after
     return (
         resource.family is ProviderFamily.KUBERNETES
-        and resource.address.startswith("k8s:")
-        and isinstance(resource.after, dict)
+        and isinstance(after, dict)
+        and after.get("kind") == resource.type
+        and "apiVersion" in after
         and resource.action not in (Action.DELETE, Action.FORGET)
     )
 
@@ -53,11 +56,21 @@ def annotations_of(resource: Resource) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items() if isinstance(v, str)}
 
 
+def object_name(resource: Resource) -> str:
+    """``metadata.name`` (for an object converted from a plan, the Terraform block name is
+    not the object's name)."""
+    value = metadata(resource).get("name")
+    return value if isinstance(value, str) and value else resource.name
+
+
 def namespace(resource: Resource) -> str | None:
     """The object's namespace as loaded (``default`` when a namespaced object names none),
     ``None`` for cluster-scoped kinds."""
-    parts = resource.address.removeprefix("k8s:").split("/")
-    return parts[1] if len(parts) == 3 else None
+    if resource.address.startswith("k8s:"):
+        parts = resource.address.removeprefix("k8s:").split("/")
+        return parts[1] if len(parts) == 3 else None
+    value = metadata(resource).get("namespace")
+    return value if isinstance(value, str) and value else None
 
 
 def group_of(resource: Resource) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacguard.k8s.objects import as_dict, as_list, body, namespace, objects
+from iacguard.k8s.objects import as_dict, as_list, body, namespace, object_name, objects
 from iacguard.model.resource import Resource
 
 #: Extended resources that are accelerators.
@@ -193,7 +193,11 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
         notebook = _template(spec.get("template"))
         if notebook is not None:
             own = {str(k): str(v) for k, v in as_dict(metadata.get("labels")).items()}
-            labels = {**own, "statefulset": resource.name, "notebook-name": resource.name}
+            labels = {
+                **own,
+                "statefulset": object_name(resource),
+                "notebook-name": object_name(resource),
+            }
             yield PodSpec(resource, "pod", notebook[0], labels, "spec.template.spec")
     elif kind in _CONTROLLERS:
         yield from make("pod", _template(spec.get("template")), "spec.template.spec")
@@ -210,7 +214,7 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
         elif kind == "RayService":
             cluster, prefix = as_dict(spec.get("rayClusterConfig")), "spec.rayClusterConfig"
         head = as_dict(cluster.get("headGroupSpec"))
-        ray = {"ray.io/cluster": resource.name}
+        ray = {"ray.io/cluster": object_name(resource)}
         yield from make(
             "head",
             _with_labels(
@@ -238,7 +242,7 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
                 labels = {
                     **{str(k): str(v) for k, v in as_dict(metadata.get("labels")).items()},
                     **{str(k): str(v) for k, v in as_dict(component.get("labels")).items()},
-                    "serving.kserve.io/inferenceservice": resource.name,
+                    "serving.kserve.io/inferenceservice": object_name(resource),
                     "component": part,
                 }
                 yield PodSpec(resource, part, component, labels, f"spec.{part}")
@@ -375,9 +379,25 @@ class ExposureIndex:
                 found.append(Exposure("network", (service.address,), "type NodePort"))
             name = str(as_dict(body(service).get("metadata")).get("name", ""))
             found.extend(self._routed(pod.namespace, name, service.address))
+        host_ports = [
+            f"{c.get('name', '?')}:{as_dict(port).get('hostPort')}"
+            for c in pod.containers
+            for port in as_list(c.get("ports"))
+            if as_dict(port).get("hostPort")
+        ]
+        if host_ports:
+            found.append(
+                Exposure(
+                    "network",
+                    (pod.workload.address,),
+                    f"hostPort on the node's address ({', '.join(host_ports)})",
+                )
+            )
         if pod.workload.type == "Notebook":
             # the Kubeflow controller creates a ClusterIP Service named after the Notebook
-            found.extend(self._routed(pod.namespace, pod.workload.name, pod.workload.address))
+            found.extend(
+                self._routed(pod.namespace, object_name(pod.workload), pod.workload.address)
+            )
         if pod.workload.type in ("RayCluster", "RayService") and pod.part == "head":
             found.extend(self._ray_head(pod))
         return found
@@ -397,7 +417,9 @@ class ExposureIndex:
         elif kind == "NodePort":
             found.append(Exposure("network", (pod.workload.address,), "head serviceType NodePort"))
         found.extend(
-            self._routed(pod.namespace, f"{pod.workload.name}-head-svc", pod.workload.address)
+            self._routed(
+                pod.namespace, f"{object_name(pod.workload)}-head-svc", pod.workload.address
+            )
         )
         return found
 

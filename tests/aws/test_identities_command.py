@@ -27,7 +27,12 @@ def _classes(identity: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_every_identity_has_ids_trust_and_capabilities(run_cli: Any) -> None:
     identities = _identities(run_cli, PLAN)
-    assert len(identities) == 8
+    # 8 AWS identities, and the 2 service accounts the plan's kubernetes_* resources create
+    assert len(identities) == 10
+    assert sorted(i["address"] for i in identities.values() if i["provider"] == "kubernetes") == [
+        "kubernetes_service_account_v1.support_agent",
+        "kubernetes_service_account_v1.vllm",
+    ]
     agent = identities["module.agent_irsa.aws_iam_role.this"]
     assert agent["id"] == "aws:iam_role/acme-ml-support-agent"
     assert agent["provider"] == "aws" and agent["kind"] == "role"

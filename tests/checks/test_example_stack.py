@@ -34,7 +34,8 @@ EXPECTED: tuple[tuple[str, str | None], ...] = (
     ("aws-ai-data-wildcard-access", "module.agent_irsa.aws_iam_role.this"),
     ("aws-pass-role-escalation", "module.agent_irsa.aws_iam_role.this"),
     ("aws-ai-role-controls-infrastructure", "aws_iam_role.sagemaker_execution"),
-    ("k8s-secrets-readable-cluster-wide", "k8s:Deployment/agents/support-agent"),
+    # the agent's service account is created by Terraform (with its IRSA annotation)
+    ("k8s-secrets-readable-cluster-wide", "kubernetes_service_account_v1.support_agent"),
     ("k8s-ai-workload-exposed-unauthenticated", "k8s:Deployment/inference/vllm"),
     ("k8s-ai-workload-exposed-unauthenticated", "k8s:Notebook/research/llm-research"),
     ("k8s-exposed-workload-token-mounted", "k8s:Notebook/research/llm-research"),
@@ -151,7 +152,7 @@ def test_identity_findings_carry_the_deciding_evidence(report: dict[str, Any]) -
 
 def test_kubernetes_findings_name_the_binding_rule_and_pod(report: dict[str, Any]) -> None:
     agent = _find(
-        report, "k8s-secrets-readable-cluster-wide", "k8s:Deployment/agents/support-agent"
+        report, "k8s-secrets-readable-cluster-wide", "kubernetes_service_account_v1.support_agent"
     )
     rule = next(e for e in agent["evidence"] if e["kind"] == "rbac-rule")
     assert rule["binding"] == "k8s:ClusterRoleBinding/support-agent-ops"
