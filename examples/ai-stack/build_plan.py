@@ -44,6 +44,7 @@ REGION = "us-east-1"
 PROVIDERS = {
     "aws": "registry.terraform.io/hashicorp/aws",
     "kubernetes": "registry.terraform.io/hashicorp/kubernetes",
+    "helm": "registry.terraform.io/hashicorp/helm",
 }
 
 # Schema versions of the resource types used (hashicorp/aws 5.100.0,
@@ -1506,6 +1507,31 @@ for _tf_name, _sa, _ns in (("support_agent", "support-agent", "agents"), ("vllm"
       })
 
 
+# FLAW: the local chart published on the internet without an API key (see main.tf).
+CHAT_API_VALUES = (
+    'service:\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-scheme: '
+    '"internet-facing"\n  type: "LoadBalancer"\nserviceAccount:\n  create: false\n  name: '
+    '"vllm"\nvectorDb:\n  enabled: false\n'
+)
+R("helm_release.chat_api", "create",
+  after={
+      "atomic": False, "chart": "../charts/llm-serving", "cleanup_on_fail": False,
+      "create_namespace": False, "dependency_update": False, "description": None,
+      "devel": None, "disable_crd_hooks": False, "disable_openapi_validation": False,
+      "disable_webhooks": False, "force_update": False, "id": U, "keyring": None,
+      "lint": False, "manifest": U, "max_history": 0, "metadata": U, "name": "acme",
+      "namespace": "inference", "pass_credentials": False, "postrender": [],
+      "recreate_pods": False, "render_subchart_notes": True, "replace": False,
+      "repository": None, "repository_ca_file": None, "repository_cert_file": None,
+      "repository_key_file": None, "repository_password": None,
+      "repository_username": None, "reset_values": False, "reuse_values": False,
+      "set": [{"name": "apiKey.enabled", "type": None, "value": "false"}],
+      "set_list": [], "set_sensitive": [], "skip_crds": False, "status": "deployed",
+      "timeout": 300, "values": [CHAT_API_VALUES], "verify": False, "version": "0.3.0",
+      "wait": True, "wait_for_jobs": False,
+  })
+
+
 # ---------------------------------------------------------------------------
 # Data sources read during planning (config fully known): prior_state only
 # ---------------------------------------------------------------------------
@@ -1633,6 +1659,11 @@ PROVIDER_CONFIG = {
         "full_name": PROVIDERS["aws"],
         "version_constraint": "~> 5.90",
         "expressions": {"region": r("var.region")},
+    },
+    "helm": {
+        "name": "helm",
+        "full_name": PROVIDERS["helm"],
+        "version_constraint": "~> 2.17",
     },
     "kubernetes": {
         "name": "kubernetes",
@@ -1992,6 +2023,13 @@ ROOT_RESOURCES = [
             "namespace": r('kubernetes_namespace_v1.workload["agents"].metadata[0].name'),
         }],
     }, provider="kubernetes"),
+    cfg("helm_release.chat_api", {
+        "chart": c("../charts/llm-serving"),
+        "name": c("acme"),
+        "namespace": r('kubernetes_namespace_v1.workload["inference"].metadata[0].name'),
+        "set": [{"name": c("apiKey.enabled"), "value": c("false")}],
+        "values": e(),
+    }, provider="helm"),
     cfg("kubernetes_service_account_v1.vllm", {
         "metadata": [{
             "annotations": r("module.inference_irsa.role_arn"),

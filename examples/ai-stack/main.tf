@@ -15,6 +15,10 @@ terraform {
       source  = "hashicorp/kubernetes"
       version = "~> 2.33"
     }
+    helm = {
+      source  = "hashicorp/helm"
+      version = "~> 2.17"
+    }
   }
 
   backend "s3" {
@@ -36,6 +40,19 @@ provider "kubernetes" {
     api_version = "client.authentication.k8s.io/v1beta1"
     command     = "aws"
     args        = ["eks", "get-token", "--cluster-name", aws_eks_cluster.this.name]
+  }
+}
+
+provider "helm" {
+  kubernetes {
+    host                   = aws_eks_cluster.this.endpoint
+    cluster_ca_certificate = base64decode(aws_eks_cluster.this.certificate_authority[0].data)
+
+    exec {
+      api_version = "client.authentication.k8s.io/v1beta1"
+      command     = "aws"
+      args        = ["eks", "get-token", "--cluster-name", aws_eks_cluster.this.name]
+    }
   }
 }
 
@@ -642,4 +659,32 @@ resource "aws_iam_policy" "legacy_batch_uploader" {
 resource "aws_iam_user_policy_attachment" "legacy_batch_uploader" {
   user       = aws_iam_user.legacy_batch_uploader.name
   policy_arn = aws_iam_policy.legacy_batch_uploader.arn
+}
+
+# ---------------------------------------------------------------------------
+# The public chat API: the local llm-serving chart, as the "acme" release
+# ---------------------------------------------------------------------------
+
+# FLAW: the release publishes vLLM on an internet-facing load balancer without an API key,
+# running as the vllm service account (the IRSA role of module.inference_irsa).
+resource "helm_release" "chat_api" {
+  name      = "acme"
+  chart     = "../charts/llm-serving"
+  namespace = kubernetes_namespace_v1.workload["inference"].metadata[0].name
+
+  values = [yamlencode({
+    service = {
+      type = "LoadBalancer"
+      annotations = {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme" = "internet-facing"
+      }
+    }
+    serviceAccount = { create = false, name = "vllm" }
+    vectorDb       = { enabled = false }
+  })]
+
+  set {
+    name  = "apiKey.enabled"
+    value = "false"
+  }
 }

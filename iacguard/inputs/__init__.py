@@ -11,18 +11,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
 
 from iacguard.errors import InputError
-from iacguard.inputs.helm import ChartNotRendered, HelmOptions, is_chart_archive, load_chart
+from iacguard.inputs.helm import (
+    ChartNotRendered,
+    HelmOptions,
+    is_chart_archive,
+    load_chart,
+    local_chart,
+    release_values,
+)
 from iacguard.inputs.kubernetes import load_manifest_json, load_manifests, looks_like_manifest
 from iacguard.inputs.source import IgnoredFile, RawInput, decode_text, read_inputs
 from iacguard.inputs.terraform_binary import plan_json_from_binary
 from iacguard.inputs.terraform_plan import is_plan, load_plan
 from iacguard.model.document import InputDocument, InputKind
+from iacguard.model.resource import Action
 
 __all__ = ["HelmOptions", "IgnoredFile", "LoadResult", "load_inputs", "load_raw"]
 
@@ -80,10 +89,16 @@ def load_inputs(specs: list[str], helm: HelmOptions | None = None) -> LoadResult
             except ChartNotRendered as reason:
                 passed.append(IgnoredFile(name, str(reason)))
             continue
+        base = raw.path.parent if raw.path is not None else Path.cwd()
         try:
             kind, document = _parse(raw)
             del raw
-            documents.append(_load(kind, name, document))
+            loaded = _load(kind, name, document)
+            documents.append(loaded)
+            if kind is InputKind.TERRAFORM_PLAN:
+                releases, unrendered = _releases(loaded, base, helm)
+                documents.extend(releases)
+                passed.extend(unrendered)
         except _NotAnInput as reason:
             if not from_folder:
                 raise InputError(name, str(reason)) from None
@@ -94,6 +109,49 @@ def load_inputs(specs: list[str], helm: HelmOptions | None = None) -> LoadResult
             raise InputError(first.path, f"no input iacguard reads ({first.reason})")
         raise InputError(", ".join(specs), "no input iacguard reads")
     return LoadResult(tuple(documents), tuple(passed))
+
+
+def _releases(
+    plan: InputDocument, base: Path, helm: HelmOptions
+) -> tuple[list[InputDocument], list[IgnoredFile]]:
+    """The charts a plan's ``helm_release`` resources install, rendered with the release's
+    values, name and namespace when the chart is on disk; remote charts listed as not read."""
+    rendered: list[InputDocument] = []
+    passed: list[IgnoredFile] = []
+    for release in plan.resources:
+        if release.type != "helm_release" or release.mode != "managed":
+            continue
+        if release.action in (Action.DELETE, Action.FORGET) or not isinstance(release.after, dict):
+            continue
+        after = release.after
+        label = f"{plan.path}: {release.address}"
+        path = local_chart(after, base)
+        if path is None:
+            chart, repository = after.get("chart"), after.get("repository")
+            source = f"{repository}/{chart}" if isinstance(repository, str) else repr(chart)
+            passed.append(
+                IgnoredFile(
+                    label,
+                    f"chart {source} is not on disk: not rendered (iacguard does not download; "
+                    "`helm pull` it and scan the chart with the release's values)",
+                )
+            )
+            continue
+        values, notes = release_values(after)
+        name = after.get("name") if isinstance(after.get("name"), str) else helm.release_name
+        namespace = after.get("namespace")
+        options = replace(
+            helm,
+            release_name=str(name),
+            release_namespace=namespace if isinstance(namespace, str) else "default",
+        )
+        try:
+            document = load_chart(str(path), path, options, values, display=label)
+        except ChartNotRendered as reason:
+            passed.append(IgnoredFile(label, str(reason)))
+            continue
+        rendered.append(replace(document, warnings=document.warnings + tuple(notes)))
+    return rendered, passed
 
 
 def load_raw(raw: RawInput) -> InputDocument:

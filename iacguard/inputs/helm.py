@@ -76,14 +76,23 @@ def is_chart_archive(path: Path, data: bytes) -> bool:
     return name.endswith((".tgz", ".tar.gz")) and data.startswith(b"\x1f\x8b")
 
 
-def load_chart(name: str, path: Path, options: HelmOptions) -> InputDocument:
-    """Render a chart folder or archive and load the objects of every template."""
+def load_chart(
+    name: str,
+    path: Path,
+    options: HelmOptions,
+    values: dict[str, Any] | None = None,
+    display: str | None = None,
+) -> InputDocument:
+    """Render a chart folder or archive and load the objects of every template. ``values``
+    replaces the values of ``options`` (a ``helm_release``'s own); ``display`` names the
+    input (default: ``name``)."""
     with tempfile.TemporaryDirectory(prefix="iacguard-chart-") as scratch:
         folder = path
         if path.is_file():
             folder = _extract(name, path, Path(scratch))
         _check_dependencies(name, folder)
-        values = _values(name, options)
+        if values is None:
+            values = _values(name, options)
         rendered = _render(name, folder, values, options)
     resources: list[Resource] = []
     skipped: list[SkippedResource] = []
@@ -98,7 +107,7 @@ def load_chart(name: str, path: Path, options: HelmOptions) -> InputDocument:
         skipped.extend(document.skipped)
         errors.extend(f"{source}: {e}" for e in document.errors)
     return InputDocument(
-        path=name,
+        path=display or name,
         kind=InputKind.HELM_CHART,
         format_version=rendered.version,
         tool_version=rendered.renderer,
@@ -443,3 +452,59 @@ def _render_error(message: str, values: set[str] | None = None) -> str:
     match = re.search(r"template: ([^:]+(?::\d+)*)", text)
     where = f" in {match.group(1)}" if match else ""
     return f"chart cannot be rendered{where}: {text[:300]}"
+
+
+# --------------------------------------------------------------------------------------------
+# helm_release resources of plans
+# --------------------------------------------------------------------------------------------
+
+
+def release_values(after: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A ``helm_release``'s values: its ``values`` documents in order, then ``set``,
+    ``set_list`` and ``set_sensitive`` (masked values render as ``(sensitive)``), and what
+    could not be used (values known only after apply)."""
+    merged: dict[str, Any] = {}
+    notes: list[str] = []
+    for position, document in enumerate(after.get("values") or []):
+        if not isinstance(document, str):
+            notes.append(f"values[{position}] is known only after apply: rendered without it")
+            continue
+        try:
+            loaded = yaml.safe_load(document)
+        except yaml.YAMLError:
+            notes.append(f"values[{position}] is not YAML: rendered without it")
+            continue
+        if isinstance(loaded, dict):
+            merged = _merge(merged, loaded)
+    for field in ("set", "set_list", "set_sensitive"):
+        for entry in after.get(field) or []:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                continue
+            value = entry.get("value")
+            if field == "set_sensitive" or not isinstance(value, str | list):
+                if field != "set_sensitive" and value is not None:
+                    notes.append(f"{field} {entry['name']} is known only after apply")
+                value = "(sensitive)" if field == "set_sensitive" else None
+                if value is None:
+                    continue
+            if isinstance(value, list):
+                parts = [str(v).replace(",", "\\,") for v in value]
+                expression = f"{entry['name']}={{{','.join(parts)}}}"
+            else:
+                expression = f"{entry['name']}={str(value).replace(',', chr(92) + ',')}"
+            merged = _merge(merged, parse_set(expression), into_lists=True)
+    return merged, notes
+
+
+def local_chart(after: Mapping[str, Any], base: Path) -> Path | None:
+    """The chart a ``helm_release`` installs, when it is a folder or archive on disk (no
+    ``repository``; a path relative to the root module, where the plan was made)."""
+    chart = after.get("chart")
+    if not isinstance(chart, str) or after.get("repository"):
+        return None
+    path = Path(chart) if Path(chart).is_absolute() else Path(os.path.normpath(base / chart))
+    if path.is_dir() and is_chart_folder(path):
+        return path
+    if path.is_file() and path.name.endswith((".tgz", ".tar.gz")):
+        return path
+    return None

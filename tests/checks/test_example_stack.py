@@ -41,6 +41,8 @@ EXPECTED: tuple[tuple[str, str | None], ...] = (
     ("k8s-exposed-workload-token-mounted", "k8s:Notebook/research/llm-research"),
     ("k8s-gpu-workload-host-access", "k8s:Notebook/research/llm-research"),
     ("k8s-workload-default-service-account", "k8s:Notebook/research/llm-research"),
+    # the plan's helm_release of the local chart, rendered with its values
+    ("k8s-ai-workload-exposed-unauthenticated", "k8s:Deployment/inference/acme-llm-serving"),
 )
 
 
@@ -91,7 +93,7 @@ def test_example_has_the_finding(
     frameworks = finding["frameworks"]
     assert frameworks.get("nist-csf-2.0"), f"{check_id}: not mapped to NIST CSF 2.0"
     if resource is not None and resource.startswith("k8s:"):
-        assert finding["location"]["path"].startswith(str(MANIFESTS))
+        assert finding["location"]["path"].startswith((str(MANIFESTS), str(REPO / "examples")))
         assert finding["location"]["line"], finding["location"]
     else:
         assert finding["location"]["pointer"].startswith("/resource_changes/")
