@@ -49,6 +49,11 @@ from iacguard.checks.trust import (
     oidc_trust_wildcard_subject,
     role_trusts_any_principal,
 )
+from iacguard.checks.workloads import (
+    ml_tool_auth_disabled,
+    model_server_image_unpinned,
+    workload_env_cloud_credentials,
+)
 
 from iacguard.engine.check import Check
 
@@ -70,6 +75,8 @@ CHECKS: tuple[Check, ...] = (
     gpu_workload_host_access,
     identity_exceeds_max_access,
     k8s_secret_cloud_credentials,
+    ml_tool_auth_disabled,
+    model_server_image_unpinned,
     oidc_trust_wildcard_subject,
     pass_role_escalation,
     pod_create_exec_rights,
@@ -85,4 +92,5 @@ CHECKS: tuple[Check, ...] = (
     vertex_endpoint_logging,
     workload_cluster_admin,
     workload_default_service_account,
+    workload_env_cloud_credentials,
 )

@@ -289,6 +289,7 @@ def _add(
 
 
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
 
 
 def _masked(kind: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -317,7 +318,13 @@ def mask_named_values(node: Any) -> Any:
     if isinstance(node, dict):
         name, value = node.get("name"), node.get("value")
         out = {k: mask_named_values(v) for k, v in node.items()}
-        if isinstance(name, str) and isinstance(value, str) and value and is_secret_name(name):
+        if (
+            isinstance(name, str)
+            and isinstance(value, str)
+            and value
+            and is_secret_name(name)
+            and not _REFERENCE.fullmatch(value)  # $(OTHER_VAR): a reference, not a secret
+        ):
             out["value"] = Sensitive(f"value of {name}")
         return out
     if isinstance(node, list):

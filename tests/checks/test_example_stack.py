@@ -41,6 +41,7 @@ EXPECTED: tuple[tuple[str, str | None], ...] = (
     ("k8s-exposed-workload-token-mounted", "k8s:Notebook/research/llm-research"),
     ("k8s-gpu-workload-host-access", "k8s:Notebook/research/llm-research"),
     ("k8s-workload-default-service-account", "k8s:Notebook/research/llm-research"),
+    ("k8s-ml-tool-auth-disabled", "k8s:Notebook/research/llm-research"),
     # the plan's helm_release of the local chart, rendered with its values
     ("k8s-ai-workload-exposed-unauthenticated", "k8s:Deployment/inference/acme-llm-serving"),
 )
