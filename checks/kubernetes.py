@@ -25,7 +25,8 @@ def _grant_evidence(
     return [{"kind": "rbac-rule", **g.as_json()} for g in grants[:limit]]
 
 
-def _pod_evidence(pod: PodSpec) -> dict[str, Any]:
+def pod_evidence(pod: PodSpec) -> dict[str, Any]:
+    """A workload's pod template as finding evidence."""
     return {
         "kind": "workload",
         "workload": pod.workload.address,
@@ -113,7 +114,7 @@ def workload_cluster_admin(ctx: CheckContext) -> Iterator[Finding]:
             f"{account.username} (run by {workloads} workload"
             f"{'' if workloads == 1 else 's'}) has every verb on every resource in "
             f"{scope}, through {wide[0].binding.address or wide[0].binding.node_id}",
-            evidence=[_pod_evidence(p) for p in account.pods[:3]] + _grant_evidence(wide),
+            evidence=[pod_evidence(p) for p in account.pods[:3]] + _grant_evidence(wide),
             severity=Severity.CRITICAL if cluster else Severity.HIGH,
             key=account.node_id,
         )
@@ -164,7 +165,7 @@ def workload_default_service_account(ctx: CheckContext) -> Iterator[Finding]:
             if pod.automount is not None
             else account is None or account.automount is not False
         )
-        evidence: list[dict[str, Any]] = [_pod_evidence(pod)]
+        evidence: list[dict[str, Any]] = [pod_evidence(pod)]
         evidence.append(
             {"kind": "token", "automount_token": mounted, "explicit": pod.service_account_set}
         )
@@ -231,7 +232,7 @@ def exposed_workload_token(ctx: CheckContext) -> Iterator[Finding]:
             f"{pod.workload.address} is exposed ({exposed[0].why}) and mounts the token of "
             f"{account.username}, which can {', '.join(classes[:4]) or 'call the API'}",
             evidence=[
-                _pod_evidence(pod),
+                pod_evidence(pod),
                 *[
                     {"kind": "exposure", "scope": e.scope, "via": list(e.via), "why": e.why}
                     for e in exposed
@@ -301,7 +302,7 @@ def secrets_readable_cluster_wide(ctx: CheckContext) -> Iterator[Finding]:
             f"{account.username} can read Secrets in every namespace through "
             f"{reading[0].binding.address or reading[0].binding.node_id} "
             f"({reading[0].binding.role_kind} {reading[0].binding.role_name})",
-            evidence=_grant_evidence(reading) + [_pod_evidence(p) for p in account.pods[:3]],
+            evidence=_grant_evidence(reading) + [pod_evidence(p) for p in account.pods[:3]],
             key=account.node_id,
         )
 
@@ -504,7 +505,7 @@ def gpu_workload_host_access(ctx: CheckContext) -> Iterator[Finding]:
             f"{pod.part} of {pod.workload.address} requests GPUs and has host access: "
             + "; ".join(host[:3]),
             evidence=[
-                _pod_evidence(pod),
+                pod_evidence(pod),
                 {"kind": "gpu", "requests": gpus},
                 {"kind": "host-access", "found": host},
             ],
@@ -625,7 +626,7 @@ def ai_workload_exposed_unauthenticated(ctx: CheckContext) -> Iterator[Finding]:
             f"{pod.workload.address} ({why}) is reachable from the internet ({exposed[0].why}) "
             "and nothing in front of it authenticates requests",
             evidence=[
-                _pod_evidence(pod),
+                pod_evidence(pod),
                 {"kind": "ai-workload", "why": why, "images": pod.images},
                 *[
                     {"kind": "exposure", "scope": e.scope, "via": list(e.via), "why": e.why}

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from iacguard.checks.kubernetes import pod_evidence
+
 from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
 from iacguard.k8s.identities import k8s_view
@@ -29,16 +31,6 @@ CLOUD_ENV = {
     "AZURE_STORAGE_CONNECTION_STRING": "Azure storage connection string",
     "ARM_CLIENT_SECRET": "Azure client secret",
 }
-
-
-def _pod_evidence(pod: PodSpec) -> dict[str, Any]:
-    return {
-        "kind": "workload",
-        "workload": pod.workload.address,
-        "part": pod.part,
-        "path": pod.path,
-        "service_account": f"{pod.namespace}/{pod.service_account}",
-    }
 
 
 @check(
@@ -99,7 +91,7 @@ def workload_env_cloud_credentials(ctx: CheckContext) -> Iterator[Finding]:
             pod.workload,
             f"{pod.part} of {pod.workload.address} sets {', '.join(kinds)} as literal "
             f"environment values ({', '.join(sorted({h['variable'] for h in hits}))})",
-            evidence=[_pod_evidence(pod), {"kind": "environment", "variables": hits}],
+            evidence=[pod_evidence(pod), {"kind": "environment", "variables": hits}],
             key=pod.part,
         )
 
@@ -174,7 +166,7 @@ def model_server_image_unpinned(ctx: CheckContext) -> Iterator[Finding]:
             pod.workload,
             f"{pod.part} of {pod.workload.address} runs "
             + "; ".join(f"{c['image']}, {c['why']}" for c in loose),
-            evidence=[_pod_evidence(pod), {"kind": "images", "unpinned": loose}],
+            evidence=[pod_evidence(pod), {"kind": "images", "unpinned": loose}],
             key=pod.part,
         )
 
@@ -261,7 +253,7 @@ def ml_tool_auth_disabled(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(
                 pod.workload,
                 f"{pod.part} of {pod.workload.address}: " + "; ".join(found),
-                evidence=[_pod_evidence(pod), {"kind": "authentication", "disabled": found}],
+                evidence=[pod_evidence(pod), {"kind": "authentication", "disabled": found}],
                 key=pod.part,
             )
     for config in objects(view.objects, "ConfigMap", "Secret"):
