@@ -45,6 +45,10 @@ _ManifestLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+#: Values a document may expand to through its aliases (a real manifest: a few thousand).
+MAX_EXPANDED = 200_000
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[A-Za-z0-9_.-]+", re.MULTILINE)
+
 _DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
 
 
@@ -105,6 +109,15 @@ def load_manifests(name: str, text: str, default_namespace: str = "default") -> 
     documents = split_documents(text.replace("\r\n", "\n"))
     for document in documents:
         try:
+            expanded = _expanded_size(document.text)
+            if expanded > MAX_EXPANDED:
+                # aliases are shared when read but expanded by everything that walks the
+                # object: nested ones (a "billion laughs") would take the machine's memory
+                errors.append(
+                    f"document {document.index + 1} (line {document.line}): YAML aliases "
+                    f"expand to more than {MAX_EXPANDED:,} values: not read"
+                )
+                continue
             node, value = _parse(document.text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
@@ -152,6 +165,30 @@ def load_manifest_json(name: str, document: Any) -> InputDocument:
         skipped=tuple(skipped),
         resource_changes=len(resources) + len(skipped),
     )
+
+
+def _expanded_size(text: str) -> int:
+    """How many values a document holds once its aliases are expanded (0 without anchors:
+    composing the node graph costs as much as reading the document, so only then)."""
+    if not _ANCHOR.search(text):
+        return 0
+    node = yaml.compose(text, Loader=_ManifestLoader)
+    sizes: dict[int, int] = {}
+
+    def size(current: yaml.Node) -> int:
+        known = sizes.get(id(current))
+        if known is not None:
+            return known
+        sizes[id(current)] = 1  # a cycle counts once
+        total = 1
+        if isinstance(current, yaml.SequenceNode):
+            total += sum(size(item) for item in current.value)
+        elif isinstance(current, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in current.value)
+        sizes[id(current)] = total
+        return total
+
+    return size(node) if node is not None else 0
 
 
 def _parse(text: str) -> tuple[yaml.Node | None, Any]:

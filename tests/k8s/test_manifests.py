@@ -760,3 +760,22 @@ def test_comment_header_before_the_first_marker_is_not_a_document() -> None:
     assert _load(broken).errors == (
         "document 1 (line 7): malformed YAML: found character that cannot start any token",
     )
+
+
+def test_alias_bomb_is_an_error_not_an_outage() -> None:
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: bomb}", "data:"]
+    lines.append('  a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]')
+    for level in range(1, 9):
+        lines.append(f"  a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    document = _load(
+        "\n".join(lines) + "\n---\n" + "apiVersion: v1\nkind: Namespace\nmetadata: {name: ml}\n"
+    )
+    assert document.errors == (
+        "document 1 (line 1): YAML aliases expand to more than 200,000 values: not read",
+    )
+    assert [r.address for r in document.resources] == ["k8s:Namespace/ml"]
+    # a few anchors, as real manifests use them, are read
+    small = _load(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: &x hi\n  b: *x\n"
+    )
+    assert small.errors == () and small.resources[0].after["data"] == {"a": "hi", "b": "hi"}
