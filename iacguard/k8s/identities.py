@@ -244,13 +244,27 @@ def _request(probe: tuple[str, str, str], ns: str | None) -> Request:
     return Request(verb=verb, resource=base, subresource=sub, api_group=group, namespace=ns)
 
 
+_ALLOWS: dict[tuple[Any, ...], Tristate] = {}
+
+
 def _allows(grant: Grant, probe: tuple[str, str, str]) -> Tristate:
-    """Whether the grant allows the probe in the grant's own scope."""
-    if probe == ("*", "*", "*"):
-        rule = grant.rule
-        full = "*" in rule.verbs and "*" in rule.api_groups and "*" in rule.resources
-        return Tristate.YES if full and grant.namespace is None else Tristate.NO
-    return grant_allows(grant, _request(probe, grant.namespace))
+    """Whether the grant allows the probe in the grant's own scope. The answer depends only
+    on the rule's elements and whether the grant is namespaced: rules written alike (copies
+    of a role) share it."""
+    rule = grant.rule
+    key = (
+        rule.verbs, rule.api_groups, rule.resources, rule.resource_names,
+        rule.non_resource_urls, grant.namespace is None, probe,
+    )  # fmt: skip
+    found = _ALLOWS.get(key)
+    if found is None:
+        if probe == ("*", "*", "*"):
+            full = "*" in rule.verbs and "*" in rule.api_groups and "*" in rule.resources
+            found = Tristate.YES if full and grant.namespace is None else Tristate.NO
+        else:
+            found = grant_allows(grant, _request(probe, grant.namespace))
+        _ALLOWS[key] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +380,10 @@ class KubernetesView:
             account.grants = self.rbac.service_account_grants(account.namespace, account.name)
         self._classes: dict[str, list[KClass]] = {}
         self._names: dict[str, frozenset[str]] = {}
-        self._scopes: dict[str, frozenset[tuple[str, str]]] = {}
+        self._scopes: dict[str, dict[str, frozenset[str]]] = {}
+        self._target_cache: dict[tuple[Any, ...], list[str]] = {}
+        self._clouds: dict[str, str | None] = {}
+        self._class_index: dict[str, list[tuple[ServiceAccount, frozenset[str]]]] | None = None
         self._granted: list[ServiceAccount] | None = None
         self._namespaces: dict[str, list[ServiceAccount]] | None = None
         self._escalations: dict[str, list[KEscalation]] = {}
@@ -424,23 +441,64 @@ class KubernetesView:
         self._classes[account.node_id] = found
         return found
 
-    def _class_scopes(self, account: ServiceAccount) -> frozenset[tuple[str, str]]:
-        """(class, namespace or ``*``) pairs the account holds; a cluster-wide class covers
-        every namespace, so it is also listed for each namespace the inputs have."""
+    def _class_scopes(self, account: ServiceAccount) -> dict[str, frozenset[str]]:
+        """Class → namespaces where the account holds it (``*``: every namespace)."""
         found = self._scopes.get(account.node_id)
         if found is None:
-            pairs: set[tuple[str, str]] = set()
+            scopes: dict[str, set[str]] = {}
             for klass in self.classes(account):
                 for grant in klass.grants:
-                    scope = grant.namespace or "*"
-                    pairs.add((klass.name, scope))
-                    if scope == "*":
-                        pairs.update((klass.name, ns) for ns in self._namespaces_seen())
-            found = self._scopes[account.node_id] = frozenset(pairs)
+                    scopes.setdefault(klass.name, set()).add(grant.namespace or "*")
+            found = self._scopes[account.node_id] = {k: frozenset(v) for k, v in scopes.items()}
         return found
 
-    def _namespaces_seen(self) -> set[str]:
-        return {ns for ns, _ in self.accounts}
+    def _targets(
+        self, method: str, account: ServiceAccount, namespaces: tuple[str, ...]
+    ) -> list[str]:
+        """The accounts it could become (in ``namespaces``) that can do something it cannot,
+        or have a cloud identity; shared by accounts holding the same rights (copies)."""
+        own = self._class_scopes(account)
+        key = (method, namespaces, tuple(sorted(own.items())))
+        found = self._target_cache.get(key)
+        if found is None:
+            scope = (
+                self._with_grants()
+                if "*" in namespaces
+                else [a for ns in namespaces for a in self._by_namespace().get(ns, ())]
+            )
+            exceeding = self._exceeding(own)
+            found = self._target_cache[key] = sorted(
+                other.node_id
+                for other in scope
+                # exec takes the token of a running pod: only accounts pods run as
+                if (method != "exec" or other.pods)
+                and (other.node_id in exceeding or self._cloud(other) is not None)
+            )
+        return found
+
+    def _exceeding(self, own: dict[str, frozenset[str]]) -> set[str]:
+        """Accounts that hold a class somewhere ``own`` does not (through an index of the
+        accounts by class: a cluster-wide class of ``own`` rules its holders out at once)."""
+        if self._class_index is None:
+            index: dict[str, list[tuple[ServiceAccount, frozenset[str]]]] = {}
+            for other in self._with_grants():
+                for name, namespaces in self._class_scopes(other).items():
+                    index.setdefault(name, []).append((other, namespaces))
+            self._class_index = index
+        found: set[str] = set()
+        for name, holders in self._class_index.items():
+            mine = own.get(name)
+            if mine is not None and "*" in mine:
+                continue
+            for other, namespaces in holders:
+                if mine is None or "*" in namespaces or not namespaces <= mine:
+                    found.add(other.node_id)
+        return found
+
+    def _cloud(self, account: ServiceAccount) -> str | None:
+        if account.node_id not in self._clouds:
+            self._clouds[account.node_id] = _cloud_identity(account)
+        return self._clouds[account.node_id]
 
     def _paired(self, account: ServiceAccount) -> Tristate:
         """bind with a write of RoleBindings, or escalate with a write of Roles."""
@@ -509,21 +567,11 @@ class KubernetesView:
             namespaces = sorted({g.namespace or "*" for g in behind})
             targets: list[str] = []
             if method in ("create-pods", "exec", "token-request", "impersonate"):
-                # the accounts it could become that can do something it cannot
-                own = self._class_scopes(account)
-                scope = (
-                    self._with_grants()
-                    if "*" in namespaces
-                    else [a for ns in namespaces for a in self._by_namespace().get(ns, ())]
-                )
-                targets = sorted(
-                    other.node_id
-                    for other in scope
-                    if other is not account
-                    and (self._class_scopes(other) - own or _cloud_identity(other))
-                    # exec takes the token of a running pod: only accounts pods run as
-                    and (method != "exec" or other.pods)
-                )
+                targets = [
+                    t
+                    for t in self._targets(method, account, tuple(namespaces))
+                    if t != account.node_id
+                ]
             found.append(
                 KEscalation(method, answer, tuple(behind), tuple(namespaces), tuple(targets), why)
             )
