@@ -382,17 +382,22 @@ def query_command(
         if kubernetes:
             document = _k8s_query(index, identity, action, resource, namespace)
         else:
-            if namespace is not None:
-                raise UsageError("--namespace applies to Kubernetes identities only")
             identities = IdentityResolver(index).identities()
             found = find_identity(identities, identity)
-            if found is None:
+            if found is None and "/" in identity and k8s_view(index).find(identity) is not None:
+                # NAMESPACE/NAME of a service account of the inputs
+                kubernetes = True
+                document = _k8s_query(index, identity, action, resource, namespace)
+            elif found is None:
                 close = close_matches(identities, identity)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 known = f" ({len(identities)} AWS identities in the inputs)" if identities else ""
                 raise UsageError(f"--identity {identity!r}: no such AWS identity{known}{hint}")
-            answer = answer_query(index, found, action, resource)
-            document = query_json(answer)
+            else:
+                if namespace is not None:
+                    raise UsageError("--namespace applies to Kubernetes identities only")
+                answer = answer_query(index, found, action, resource)
+                document = query_json(answer)
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     finally:

@@ -88,6 +88,15 @@ def load_inputs(specs: list[str], helm: HelmOptions | None = None) -> LoadResult
                 documents.append(load_chart(name, raw.path, helm))
             except ChartNotRendered as reason:
                 passed.append(IgnoredFile(name, str(reason)))
+            except InputError as error:
+                if not from_folder or raw.chart:
+                    raise
+                # a tarball of a folder that is not a chart: passed over with the reason
+                passed.append(IgnoredFile(name, error.one_line().removeprefix(f"{name}:").strip()))
+            continue
+        tarball = raw.path is not None and raw.path.name.lower().endswith((".tgz", ".tar.gz"))
+        if tarball and from_folder:
+            passed.append(IgnoredFile(name, "a tarball that is not a gzip Helm chart"))
             continue
         base = raw.path.parent if raw.path is not None else Path.cwd()
         try:
@@ -103,12 +112,34 @@ def load_inputs(specs: list[str], helm: HelmOptions | None = None) -> LoadResult
             if not from_folder:
                 raise InputError(name, str(reason)) from None
             passed.append(IgnoredFile(name, str(reason)))
+    _duplicates(documents)
     if not documents:
         if passed:
             first = passed[0]
             raise InputError(first.path, f"no input iacguard reads ({first.reason})")
         raise InputError(", ".join(specs), "no input iacguard reads")
     return LoadResult(tuple(documents), tuple(passed))
+
+
+def _duplicates(documents: list[InputDocument]) -> None:
+    """The same Kubernetes object defined twice (in two files, or twice in one): the one
+    applied last wins. Each repeat is named in a warning of the input that repeats it."""
+    first: dict[str, str] = {}
+    for position, document in enumerate(documents):
+        warnings = []
+        for resource in document.resources:
+            if not resource.address.startswith("k8s:"):
+                continue
+            where = resource.source.path
+            if resource.address in first:
+                warnings.append(
+                    f"{resource.address} is also defined in {first[resource.address]}: the "
+                    "one applied last wins (iacguard reads both)"
+                )
+            else:
+                first[resource.address] = where
+        if warnings:
+            documents[position] = replace(document, warnings=document.warnings + tuple(warnings))
 
 
 def _releases(

@@ -128,6 +128,9 @@ def _search_folder(folder: Path) -> tuple[list[RawInput], list[IgnoredFile]]:
         name = str(path)
         if suffix in _JSON_SUFFIXES | _BINARY_PLAN_SUFFIXES | _YAML_SUFFIXES:
             found.append(RawInput(name, _read_bytes(path, name), path, from_folder=True))
+        elif path.name.lower().endswith((".tgz", ".tar.gz")):
+            # a packaged Helm chart (anything else in a tarball is passed over when read)
+            found.append(RawInput(name, _read_bytes(path, name), path, from_folder=True))
         elif suffix in _HCL_SUFFIXES:
             hcl[path.parent] = hcl.get(path.parent, 0) + 1
     for chart in charts:

@@ -385,3 +385,10 @@ def test_corpus_manifests_scan_accounts_for_every_object(run_cli: RunCli, corpus
         total += entry["analysed"]
     assert report["summary"]["resources"] == total
     assert len(report["resources"]) == total
+
+
+def test_a_service_account_named_namespace_slash_name_is_found(run_cli: RunCli) -> None:
+    args = ("--action", "get", "--resource", "secrets", "--namespace", "ml", "--format", "json")
+    document = _json(run_cli("query", EXAMPLE_K8S, "--identity", "agents/support-agent", *args))
+    assert document["identity"]["node_id"] == "k8s:ServiceAccount/agents/support-agent"
+    assert document["decision"] == "allowed"

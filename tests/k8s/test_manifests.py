@@ -779,3 +779,38 @@ def test_alias_bomb_is_an_error_not_an_outage() -> None:
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: &x hi\n  b: *x\n"
     )
     assert small.errors == () and small.resources[0].after["data"] == {"a": "hi", "b": "hi"}
+
+
+def test_an_object_defined_twice_is_named_in_a_warning(tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(ACCOUNT, encoding="utf-8")
+    loaded = load_inputs([str(tmp_path)])
+    warnings = {d.path: d.warnings for d in loaded.documents}
+    assert warnings[str(tmp_path / "a.yaml")] == ()
+    assert warnings[str(tmp_path / "b.yaml")] == (
+        f"k8s:ServiceAccount/ml/runner is also defined in {tmp_path / 'a.yaml'}: the one "
+        "applied last wins (iacguard reads both)",
+    )
+
+
+def test_packaged_chart_in_a_folder_is_rendered_and_other_tarballs_passed_over(
+    tmp_path: Path,
+) -> None:
+    import gzip
+    import tarfile
+
+    chart = tmp_path / "src" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 1.0.0\n", "utf-8")
+    (chart / "templates" / "sa.yaml").write_text(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n", encoding="utf-8"
+    )
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    with tarfile.open(stack / "web-1.0.0.tgz", "w:gz") as tar:
+        tar.add(chart, arcname="web")
+    (stack / "backup.tar.gz").write_bytes(gzip.compress(b"not a tar"))
+    loaded = load_inputs([str(stack)])
+    (document,) = loaded.documents
+    assert [r.address for r in document.resources] == ["k8s:ServiceAccount/default/web"]
+    assert [i.path for i in loaded.ignored] == [str(stack / "backup.tar.gz")]
