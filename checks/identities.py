@@ -8,14 +8,14 @@ import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import Any
 
-from iacguard.aws.actions import resource_scoped, resource_types
+from iacguard.aws.actions import resource_scoped
 from iacguard.aws.capabilities import CapabilityGrant
 from iacguard.aws.evaluate import resource_matches
 from iacguard.aws.identities import AwsIdentity
 from iacguard.aws.policy import PolicyDocument
+from iacguard.aws.stores import STORE_SERVICES, data_actions, store_arns
 from iacguard.aws.view import AwsView, aws_view, statement_evidence
 from iacguard.config import ALLOWED_LEVELS
 from iacguard.engine import CheckContext, check
@@ -291,17 +291,6 @@ _AI_DATA = {
     ResourceClass.PROMPT_CONFIG,
     ResourceClass.TERRAFORM_STATE,
 }
-#: Data store types → the IAM service whose actions reach them.
-_STORE_SERVICES = {
-    "aws_s3_bucket": "s3",
-    "aws_s3_directory_bucket": "s3express",
-    "aws_dynamodb_table": "dynamodb",
-    "aws_opensearch_domain": "es",
-    "aws_opensearchserverless_collection": "aoss",
-    "aws_efs_file_system": "elasticfilesystem",
-    "aws_sagemaker_feature_group": "sagemaker",
-    "aws_sagemaker_model_package_group": "sagemaker",
-}
 
 
 def _spans_names(pattern: str) -> bool:
@@ -328,34 +317,6 @@ def _spans_names(pattern: str) -> bool:
     else:
         name = resource.split("/", 1)[1] if "/" in resource else resource.split(":", 1)[-1]
     return "*" in name or "?" in name
-
-
-def _store_arns(resource: Resource) -> list[str]:
-    arn = resource.get("arn")
-    if isinstance(arn, str) and arn:
-        arns = [arn]
-    elif resource.type == "aws_s3_bucket":
-        name = resource.get("bucket")
-        arns = [f"arn:aws:s3:::{name}"] if isinstance(name, str) and name else []
-    else:
-        arns = []
-    if resource.type == "aws_s3_bucket":
-        arns += [f"{a}/*" for a in arns]
-    return arns
-
-
-@lru_cache(maxsize=65536)
-def _data_actions(actions: frozenset[str], service: str) -> tuple[str, ...]:
-    """The actions of a statement that act on the data a store of ``service`` holds: for
-    S3, object actions (not bucket settings). Shared statements are filtered once."""
-    found = []
-    for action in actions:
-        if action.split(":", 1)[0] != service:
-            continue
-        types = resource_types(action)
-        if types is None or (("object" in types) if service == "s3" else bool(types)):
-            found.append(action)
-    return tuple(sorted(found))
 
 
 @dataclass(slots=True)
@@ -391,8 +352,8 @@ class _Stores:
     def __init__(self, stores: list[tuple[Resource, Classification]]) -> None:
         self.by_service: dict[str, list[tuple[Resource, list[str]]]] = {}
         for store, _ in stores:
-            self.by_service.setdefault(_STORE_SERVICES[store.type], []).append(
-                (store, _store_arns(store))
+            self.by_service.setdefault(STORE_SERVICES[store.type], []).append(
+                (store, store_arns(store))
             )
         self._matches: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
 
@@ -456,7 +417,7 @@ class _Stores:
             if not wide:
                 continue
             for service in self.by_service:
-                mine = _data_actions(scope.actions, service)
+                mine = data_actions(scope.actions, service)
                 if not mine:
                     continue
                 for pattern in wide:
@@ -531,7 +492,7 @@ def ai_data_wildcard_access(ctx: CheckContext) -> Iterator[Finding]:
     view = aws_view(ctx.index)
     stores = [
         (r, c)
-        for r in ctx.planned(*_STORE_SERVICES)
+        for r in ctx.planned(*STORE_SERVICES)
         if (c := ctx.classification(r)) is not None and c.resource_class in _AI_DATA
     ]
     if not stores:

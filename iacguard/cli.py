@@ -38,7 +38,10 @@ from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
 from iacguard.frameworks import Catalog, load_catalog
+from iacguard.graph import build_graph, find_paths
+from iacguard.graph.report import attach_blast_radius, paths_json, paths_text
 from iacguard.inputs import HelmOptions, LoadResult, load_inputs
+from iacguard.k8s.federation import attach as attach_federations
 from iacguard.k8s.identities import account_json, k8s_view
 from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
@@ -454,6 +457,8 @@ def identities_command(
         document["identities"] += [
             account_json(kubernetes, a) for a in kubernetes.sorted_accounts()
         ]
+        attach_federations(index, document)
+        attach_blast_radius(build_graph(index), document)
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     finally:
@@ -462,6 +467,63 @@ def identities_command(
         _write_json(document)
     else:
         sys.stdout.write(identities_text(document))
+    raise typer.Exit(_input_errors(loaded))
+
+
+@app.command("paths")
+def paths_command(
+    inputs: InputsArg,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from",
+            help="Start from this node id (repeatable) instead of every entry point: "
+            "k8s:Service/ml/vllm, k8s:ServiceAccount/ml/vllm, aws:iam_role/NAME, ci:github/...",
+        ),
+    ] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to",
+            help="Only paths ending at this node id (repeatable): a crown jewel such as "
+            "aws:s3_bucket/NAME, or any node (a role, a service account)",
+        ),
+    ] = None,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
+    config: ConfigOpt = None,
+    helm_values: HelmValuesOpt = None,
+    helm_set: HelmSetOpt = None,
+    release_name: ReleaseNameOpt = "release-name",
+    release_namespace: ReleaseNamespaceOpt = "default",
+    renderer: RendererOpt = "auto",
+    helm_binary: HelmBinaryOpt = None,
+) -> None:
+    """Shortest paths from entry points (exposed workloads, agents, notebooks, CI subjects,
+    external principals) to crown jewels (data, model artifacts, secrets, keys, Terraform
+    state, the IAM control plane, cluster admin), through every layer."""
+    gc.disable()
+    try:
+        helm = _helm_options(
+            helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
+        )
+        loaded, settings = _load(inputs, config, helm)
+        resources = [r for doc in loaded.documents for r in doc.resources]
+        index = ScanIndex(resources, classify_all(resources, settings.classification))
+        graph = build_graph(index)
+        for node_id in [*(source or []), *(target or [])]:
+            if node_id not in graph.nodes:
+                close = difflib.get_close_matches(node_id, list(graph.nodes), n=3, cutoff=0.5)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise _fail(f"no node {node_id} in the graph of these inputs{hint}")
+        document = paths_json(graph, find_paths(graph, source or None, target or None))
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    finally:
+        gc.enable()
+    if output_format is TextOrJson.JSON:
+        _write_json(document)
+    else:
+        sys.stdout.write(paths_text(document))
     raise typer.Exit(_input_errors(loaded))
 
 

@@ -202,6 +202,13 @@ data "aws_iam_policy_document" "inference_model_read" {
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.model_artifacts.arn]
   }
+
+  # vLLM's feedback logger uploads rated conversations for the next fine-tune.
+  statement {
+    sid       = "WriteFeedback"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.training_data.arn}/feedback/*"]
+  }
 }
 
 module "inference_irsa" {

@@ -9,6 +9,7 @@ from iacguard.aws.identities import AwsIdentity
 from iacguard.aws.trust import TrustedPrincipal, trusted_by
 from iacguard.aws.view import AwsView, aws_view
 from iacguard.engine.context import ScanIndex
+from iacguard.graph.report import blast_text
 
 
 def _trust_json(principal: TrustedPrincipal) -> dict[str, Any]:
@@ -118,12 +119,26 @@ def identities_text(document: dict[str, Any]) -> str:
                     f"    {statement['action']} allowed by {statement['policy']} "
                     f"{statement['statement']}"
                 )
+        lines.extend(_blast_lines(item))
         for note in [*item["unresolved"], *item["capabilities"]["notes"]]:
             lines.append(f"  note: {note}")
         lines.append("")
     if not document["identities"]:
         lines.append("No identities in the inputs.")
+    reaching = [w for w in document.get("workloads", []) if w["blast_radius"]["count"]]
+    if reaching:
+        lines.append("Workloads")
+        for workload in reaching:
+            entry = f"  entry point: {workload['entry']}" if workload["entry"] else ""
+            lines.append(f"  {workload['id']} runs as {', '.join(workload['runs_as'])}{entry}")
+            lines.extend("  " + line for line in _blast_lines(workload))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _blast_lines(item: dict[str, Any]) -> list[str]:
+    radius = item.get("blast_radius")
+    shown = blast_text(radius) if radius is not None else None
+    return [f"  {shown}"] if shown else []
 
 
 def _k8s_text(item: dict[str, Any]) -> list[str]:
@@ -138,6 +153,9 @@ def _k8s_text(item: dict[str, Any]) -> list[str]:
         )
     for binding in item["bindings"]:
         lines.append(f"  bound by {binding}")
+    for edge in item.get("federates_to", []):
+        maybe = {"unknown": " (maybe)", "denied": " (no)"}.get(edge["answer"], "")
+        lines.append(f"  becomes {edge['role']} ({edge['via']}){maybe}: {edge['why']}")
     classes = item["capabilities"]["classes"]
     if not classes:
         lines.append("  can: nothing the inputs show")
@@ -153,6 +171,7 @@ def _k8s_text(item: dict[str, Any]) -> list[str]:
         where = ", ".join("every namespace" if n == "*" else n for n in risk["namespaces"])
         targets = f" → {', '.join(risk['targets'][:5])}" if risk["targets"] else ""
         lines.append(f"  escalation {risk['method']}{maybe} in {where}{targets}")
+    lines.extend(_blast_lines(item))
     for note in item["unresolved"]:
         lines.append(f"  note: {note}")
     lines.append("")

@@ -106,11 +106,20 @@ class ScanIndex:
                 if same_module and resource.module_address != child.module_address:
                     continue
                 found[id(resource)] = resource
+        value = child.get(attribute)
+        if isinstance(value, Unknown) and not found:
+            # A reference through a module variable or output (``var.role.arn`` inside the
+            # module): the resources the value was traced to at load.
+            for source in value.sources:
+                target = _reference_target(source)
+                if target is not None:
+                    for resource in self._by_config.get(target[0], ()):
+                        if target[1] is None or _instance_key(resource.index) == target[1]:
+                            found[id(resource)] = resource
         if references:
             # The configuration says which block it means; a value match could only add
             # same-named resources of other stacks.
             return list(found.values())
-        value = child.get(attribute)
         if isinstance(value, str) and value:
             for resource in self._identifier_index().get(value, ()):
                 found[id(resource)] = resource

@@ -1,0 +1,740 @@
+"""Build the identity graph of a scan across AWS and Kubernetes.
+
+Layers, joined by the edges that cross them:
+
+- exposure: Ingresses and Gateway routes → Services → workloads (``routes-to``, ``exposes``);
+- workloads → the identity they run as (``runs-as``): a pod's service account, a SageMaker
+  notebook's or model's execution role, a Bedrock agent's role, a Lambda function's role;
+- service accounts → AWS roles (``federates-to``: EKS IRSA and Pod Identity, see
+  :mod:`iacguard.k8s.federation`), or → the node role (``inherits-node-role``) when the pods
+  have no cloud identity of their own and the instance metadata service is reachable;
+- CI subjects (GitHub Actions, GitLab CI, Terraform Cloud) and external principals → the roles
+  whose trust policies admit them;
+- identity → identity: ``sts:AssumeRole`` (``can-assume``), pass-role and Kubernetes
+  create-pods / exec / impersonate escalations (``can-escalate``);
+- identity → crown jewel (``grants``): data stores and model artifacts (read or write),
+  secrets, keys, the IAM control plane (permissions management or administrator), cluster
+  admin and the Secrets of a namespace.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable
+from itertools import pairwise
+from typing import Any
+
+from iacguard.aws.capabilities import CapabilityGrant
+from iacguard.aws.evaluate import resource_matches
+from iacguard.aws.identities import AwsIdentity
+from iacguard.aws.stores import (
+    SECRET_SERVICES,
+    STORE_SERVICES,
+    data_actions,
+    plan_region,
+    secret_arn,
+    store_arns,
+)
+from iacguard.aws.view import AwsView, aws_view
+from iacguard.engine.context import ScanIndex
+from iacguard.graph.model import Edge, IdentityGraph, Node
+from iacguard.k8s.federation import federations
+from iacguard.k8s.identities import KubernetesView, ServiceAccount, k8s_view
+from iacguard.k8s.objects import as_dict, as_list, namespace, object_name
+from iacguard.model.classification import ResourceClass
+from iacguard.model.resource import Action, Resource
+from iacguard.model.values import Tristate, Unknown
+
+#: Resource classes that make a resource a crown jewel.
+JEWEL_CLASSES = {
+    ResourceClass.TRAINING_DATA,
+    ResourceClass.MODEL_ARTIFACTS,
+    ResourceClass.MODEL_REGISTRY,
+    ResourceClass.FEATURE_STORE,
+    ResourceClass.VECTOR_STORE,
+    ResourceClass.PROMPT_CONFIG,
+    ResourceClass.TERRAFORM_STATE,
+    ResourceClass.SECRETS,
+    ResourceClass.ENCRYPTION_KEY,
+}
+#: Capability classes that reach each kind of jewel, strongest first.
+_DATA_ACCESS = ("write-data", "read-data")
+_SECRET_ACCESS = {
+    "secretsmanager": ("read-secrets",),
+    "ssm": ("read-secrets",),
+    "kms": ("decrypt",),
+}
+#: AWS resources that run as a role: type → attribute naming the role, and what runs.
+_AWS_RUNS_AS = {
+    "aws_sagemaker_notebook_instance": "role_arn",
+    "aws_sagemaker_model": "execution_role_arn",
+    "aws_sagemaker_pipeline": "role_arn",
+    "aws_bedrockagent_agent": "agent_resource_role_arn",
+    "aws_lambda_function": "role",
+    "aws_eks_node_group": "node_role_arn",
+}
+#: Resource classes of workloads that are entry points whether exposed or not.
+_ENTRY_CLASSES = {ResourceClass.AGENT: "agent", ResourceClass.NOTEBOOK: "notebook"}
+#: Kubernetes escalation methods that make one account another.
+_BECOMES = {"create-pods", "exec", "impersonate", "token-request"}
+_CI_PROVIDERS = {
+    "github-actions": "github",
+    "gitlab": "gitlab",
+    "terraform-cloud": "terraform-cloud",
+}
+_AGENT_WORDS = {"agent", "agents", "mcp", "langgraph", "autogen", "crewai"}
+_TOKENS = re.compile(r"[^a-z0-9]+")
+
+
+def object_node_id(resource: Resource) -> str:
+    """``k8s:KIND/NS/NAME`` (``k8s:KIND/NAME`` cluster-wide) of a Kubernetes object, also of
+    one a plan's ``kubernetes_*`` resource creates."""
+    if resource.address.startswith("k8s:"):
+        return resource.address
+    ns = namespace(resource)
+    name = object_name(resource)
+    return f"k8s:{resource.type}/{ns}/{name}" if ns else f"k8s:{resource.type}/{name}"
+
+
+def aws_node_id(resource: Resource) -> str:
+    """``aws:TYPE/NAME`` of an AWS resource (its address when it has no name yet)."""
+    for key in ("bucket", "name", "function_name", "notebook_instance_name", "agent_name"):
+        value = resource.get(key)
+        if isinstance(value, str) and value:
+            return f"aws:{resource.type.removeprefix('aws_')}/{value}"
+    return f"aws:{resource.type.removeprefix('aws_')}/{resource.address}"
+
+
+def build_graph(index: ScanIndex) -> IdentityGraph:
+    """The identity graph of the scan (memoised)."""
+    return index.memo("identity-graph", lambda: _Builder(index).build())
+
+
+class _Builder:
+    def __init__(self, index: ScanIndex) -> None:
+        self.index = index
+        self.aws: AwsView = aws_view(index)
+        self.k8s: KubernetesView = k8s_view(index)
+        self.graph = IdentityGraph()
+        self.account = self.aws.context.account
+        self.region = plan_region(index)
+        self.identity_ids: dict[str, str] = {}
+        self._objects: dict[str, Resource] | None = None
+        self.stores: list[tuple[Node, str, list[str]]] = []
+        """(jewel, IAM service, ARNs) of the AWS data stores, secrets and keys."""
+
+    # -- nodes ---------------------------------------------------------------------------
+
+    def build(self) -> IdentityGraph:
+        self._jewels()
+        self._aws_identities()
+        self._kubernetes()
+        self._aws_workloads()
+        for edges in self.graph.edges.values():
+            edges.sort(key=lambda e: (e.answer is not Tristate.YES, e.target, e.kind))
+        return self.graph
+
+    def _jewels(self) -> None:
+        for resource in self.index.resources:
+            if resource.mode != "managed" or resource.action in (Action.DELETE, Action.FORGET):
+                continue
+            found = self.index.classifications.get(resource.address)
+            if found is None or found.resource_class not in JEWEL_CLASSES:
+                continue
+            if resource.type.startswith("aws_"):
+                service = STORE_SERVICES.get(resource.type) or SECRET_SERVICES.get(resource.type)
+                if service is None:
+                    continue  # a jewel no AWS action names by ARN (a version, a data source)
+                node = self.graph.add(
+                    Node(
+                        aws_node_id(resource),
+                        resource.type,
+                        resource.address,
+                        resource.address,
+                        jewel=str(found.resource_class),
+                        why=found.reason,
+                    )
+                )
+                if resource.type in STORE_SERVICES:
+                    arns = store_arns(resource)
+                else:
+                    arn = secret_arn(resource, self.account, self.region)
+                    arns = [arn] if arn else []
+                self.stores.append((node, service, arns))
+            # Kubernetes Secrets are reached per namespace (see _k8s_grants)
+        self.iam_control = Node(
+            f"aws:iam/{self.account or '*'}",
+            "iam-control",
+            f"the IAM control plane of account {self.account or '(unknown)'}",
+            jewel="iam-control",
+            why="changing permissions controls every identity and resource of the account",
+        )
+        self.cluster_admin = Node(
+            "k8s:cluster-admin",
+            "cluster-admin",
+            "cluster-admin",
+            jewel="cluster-admin",
+            why="every verb on every resource of the cluster",
+        )
+
+    def _identity_id(self, address: str) -> str | None:
+        return self.identity_ids.get(address)
+
+    def _aws_identities(self) -> None:
+        for identity in self.aws.identities:
+            if identity.kind == "group":
+                continue
+            node = self.graph.add(
+                Node(identity.node_id, identity.resource.type, identity.address, identity.address)
+            )
+            self.identity_ids[identity.address] = node.id
+        for identity in self.aws.identities:
+            node_id = self.identity_ids.get(identity.address)
+            if node_id is None:
+                continue
+            self.graph.lazy[node_id] = _Lazy(self, identity)
+            if identity.kind == "role":
+                self._trust(identity, node_id)
+
+    def _trust(self, role: AwsIdentity, node_id: str) -> None:
+        """Entry points that the role's trust policy admits: CI subjects and principals
+        outside the account."""
+        for principal in self.aws.trust(role):
+            if principal.kind == "oidc" and principal.provider in _CI_PROVIDERS:
+                provider = _CI_PROVIDERS[principal.provider]
+                subjects = principal.subjects or ("*",)
+                for subject in subjects:
+                    shown = subject.removeprefix("repo:") if provider == "github" else subject
+                    wide = subject == "*" or any(c in subject for c in "*?")
+                    source = self.graph.add(
+                        Node(
+                            f"ci:{provider}/{shown}",
+                            "ci-subject",
+                            f"{provider} OIDC subject {subject}",
+                            entry=f"CI: {provider} workflows with sub {subject}"
+                            + (" (a wildcard: any matching repository or branch)" if wide else ""),
+                        )
+                    )
+                    self.graph.link(
+                        Edge(
+                            source.id,
+                            node_id,
+                            "federates-to",
+                            principal.decision,
+                            f"the trust policy admits {provider} OIDC sub {subject}",
+                            evidence=(
+                                {
+                                    "provider": principal.principal,
+                                    "subjects": list(principal.subjects),
+                                    "audiences": list(principal.audiences),
+                                },
+                            ),
+                        )
+                    )
+            elif principal.kind in ("any", "aws") and self._external(principal.principal):
+                everyone = principal.principal == "*"
+                source = self.graph.add(
+                    Node(
+                        "aws:principal/*" if everyone else f"aws:account/{principal.principal}",
+                        "aws-principal",
+                        "any AWS principal" if everyone else principal.principal,
+                        entry="anyone (Principal *)"
+                        if everyone
+                        else f"outside the account: {principal.principal}",
+                    )
+                )
+                self.graph.link(
+                    Edge(
+                        source.id,
+                        node_id,
+                        "trusted-by",
+                        principal.decision,
+                        principal.why or "the trust policy admits it",
+                        evidence=({"conditions": principal.conditions},)
+                        if principal.conditions
+                        else (),
+                    )
+                )
+
+    def _external(self, principal: str) -> bool:
+        if principal == "*":
+            return True
+        parts = principal.split(":")
+        account = parts[4] if principal.startswith("arn:") and len(parts) > 4 else principal
+        if not (account.isdigit() and len(account) == 12):
+            return False
+        return self.account is None or account != self.account
+
+    # -- Kubernetes ----------------------------------------------------------------------
+
+    def _kubernetes(self) -> None:
+        k8s = self.k8s
+        federated: dict[str, list[Edge]] = {}
+        for edge in federations(self.index):
+            target = self.identity_ids.get(edge.role)
+            if target is None:
+                continue
+            federated.setdefault(edge.account, []).append(
+                Edge(
+                    edge.account,
+                    target,
+                    "federates-to",
+                    edge.answer,
+                    f"{edge.via}: {edge.why}",
+                    evidence=(edge.as_json(),),
+                )
+            )
+        node_roles = self._node_roles()
+        for account in k8s.sorted_accounts():
+            node = self.graph.add(
+                Node(
+                    account.node_id,
+                    "ServiceAccount",
+                    account.username,
+                    account.resource.address if account.resource is not None else None,
+                )
+            )
+            own = [e for e in federated.get(node.id, []) if e.answer is not Tristate.NO]
+            for link in own:
+                self.graph.link(link)
+            if account.pods and not any(e.answer is Tristate.YES for e in own):
+                for inherited in self._inherits(account, node_roles):
+                    self.graph.link(inherited)
+            self._k8s_grants(account)
+        for pod in k8s.pods:
+            workload = pod.workload
+            workload_id = object_node_id(workload)
+            entry = self._workload_entry(workload)
+            self.graph.add(
+                Node(
+                    workload_id,
+                    workload.type,
+                    workload_id.removeprefix("k8s:"),
+                    workload.address,
+                    entry=entry,
+                )
+            )
+            account_id = f"k8s:ServiceAccount/{pod.namespace}/{pod.service_account}"
+            mounted = pod.automount
+            self.graph.link(
+                Edge(
+                    workload_id,
+                    account_id,
+                    "runs-as",
+                    Tristate.YES,
+                    f"{pod.part} runs as service account {pod.service_account}"
+                    + (" (token not mounted)" if mounted is False else ""),
+                )
+            )
+            for exposure in k8s.exposed(pod):
+                self._exposure(exposure, workload_id)
+
+    def _workload_entry(self, workload: Resource) -> str | None:
+        """``agent`` or ``notebook`` for workloads that act on untrusted input themselves:
+        classified so, or named or labelled as an agent."""
+        classified = self.index.classifications.get(workload.address)
+        if classified is not None and classified.resource_class in _ENTRY_CLASSES:
+            return _ENTRY_CLASSES[classified.resource_class]
+        labels = as_dict(as_dict(as_dict(workload.values).get("metadata")).get("labels"))
+        words = {object_name(workload), *(str(v) for v in labels.values())}
+        tokens = {t for w in words for t in _TOKENS.split(w.lower()) if t}
+        if tokens & _AGENT_WORDS:
+            return "agent (named or labelled as one)"
+        return None
+
+    def _exposure(self, exposure: Any, workload_id: str) -> None:
+        chain = [object_node_id(self.k8s.by_address[a]) if a in self.k8s.by_address else a
+                 for a in exposure.via]  # fmt: skip
+        entry = f"{exposure.scope}: {exposure.why}"
+        first = chain[0]
+        resource = self.k8s.by_address.get(exposure.via[0])
+        self.graph.add(
+            Node(
+                first,
+                resource.type if resource is not None else "workload",
+                first.removeprefix("k8s:"),
+                exposure.via[0],
+                entry=entry,
+            )
+        )
+        hops = [*chain, workload_id] if chain[-1] != workload_id else chain
+        for source, target in pairwise(hops):
+            if source == target:
+                continue
+            kind = "exposes" if target == workload_id else "routes-to"
+            if target != workload_id:
+                found = self._object(target)
+                self.graph.add(
+                    Node(
+                        target,
+                        found.type if found is not None else "Service",
+                        target.removeprefix("k8s:"),
+                        found.address if found is not None else None,
+                    )
+                )
+            self.graph.link(Edge(source, target, kind, Tristate.YES, exposure.why))
+
+    def _object(self, node_id: str) -> Resource | None:
+        if self._objects is None:
+            self._objects = {object_node_id(r): r for r in self.k8s.objects}
+        return self._objects.get(node_id)
+
+    def _node_roles(self) -> list[tuple[str, Tristate, str]]:
+        """(role node, answer, why) of the node groups' roles that pods can reach through the
+        instance metadata service: No when the launch template sets a hop limit of 1 with
+        IMDSv2 required."""
+        found: list[tuple[str, Tristate, str]] = []
+        groups = self.index.planned("aws_eks_node_group")
+        for group in groups:
+            roles = self.index.related(group, "node_role_arn", "aws_iam_role")
+            answer, why = self._imds(group)
+            for role in roles:
+                target = self.identity_ids.get(role.address)
+                if target is not None:
+                    found.append((target, answer, f"{group.address}: {why}"))
+        clusters = self.index.planned("aws_eks_cluster")
+        if len(clusters) > 1:
+            found = [
+                (t, Tristate.MAYBE if a is Tristate.YES else a, f"{w} (one of {len(clusters)} "
+                 "clusters in the inputs: which one runs the pods is not said)")
+                for t, a, w in found
+            ]  # fmt: skip
+        return found
+
+    def _imds(self, group: Resource) -> tuple[Tristate, str]:
+        templates = self.index.related(
+            group, "launch_template", "aws_launch_template"
+        ) or self.index.targets(group, "launch_template")
+        if not templates:
+            return Tristate.YES, (
+                "no launch template: managed node groups allow 2 metadata hops, pods reach "
+                "the node's credentials"
+            )
+        for template in templates:
+            options = as_list(template.get("metadata_options"))
+            block = as_dict(options[0]) if options else {}
+            hops = block.get("http_put_response_hop_limit")
+            tokens = block.get("http_tokens")
+            if isinstance(hops, Unknown) or isinstance(tokens, Unknown):
+                return Tristate.MAYBE, f"{template.address} metadata options known after apply"
+            if hops == 1 and tokens == "required":
+                return Tristate.NO, (
+                    f"{template.address} requires IMDSv2 with a hop limit of 1: pods cannot "
+                    "reach the node's credentials"
+                )
+            return Tristate.YES, (
+                f"{template.address} sets hop limit {hops if hops is not None else 'default'}"
+                f", http_tokens {tokens or 'default'}: pods reach the node's credentials"
+            )
+        return Tristate.MAYBE, "launch template not found"
+
+    def _inherits(
+        self, account: ServiceAccount, node_roles: list[tuple[str, Tristate, str]]
+    ) -> Iterable[Edge]:
+        for target, answer, why in node_roles:
+            yield Edge(
+                account.node_id,
+                target,
+                "inherits-node-role",
+                answer,
+                f"its pods have no cloud identity of their own: the node role ({why})",
+            )
+
+    def _k8s_grants(self, account: ServiceAccount) -> None:
+        k8s = self.k8s
+        for kclass in k8s.classes(account):
+            if kclass.name == "cluster-admin":
+                self.graph.add(self.cluster_admin)
+                self.graph.link(
+                    Edge(
+                        account.node_id,
+                        self.cluster_admin.id,
+                        "grants",
+                        kclass.answer,
+                        "bound to every verb on every resource",
+                        access="cluster-admin",
+                        evidence=tuple(
+                            {
+                                "binding": g.binding.node_id,
+                                "role": f"{g.binding.role_kind}/{g.binding.role_name}",
+                            }
+                            for g in kclass.grants[:3]
+                        ),
+                    )
+                )
+            elif kclass.name == "read-secrets":
+                scopes = sorted(
+                    {g.namespace or "*" for g in kclass.grants}, key=lambda n: (n != "*", n)
+                )
+                for scope in ["*"] if "*" in scopes else scopes:
+                    node = self.graph.add(
+                        Node(
+                            f"k8s:Secret/{scope}/*",
+                            "Secret",
+                            "every Secret of the cluster"
+                            if scope == "*"
+                            else f"every Secret in namespace {scope}",
+                            jewel="secrets",
+                            why="Kubernetes Secrets hold service account tokens, credentials "
+                            "and keys",
+                        )
+                    )
+                    self.graph.link(
+                        Edge(
+                            account.node_id,
+                            node.id,
+                            "grants",
+                            kclass.answer,
+                            ", ".join(kclass.probes),
+                            access="read-secrets",
+                            evidence=tuple(
+                                {
+                                    "binding": g.binding.node_id,
+                                    "role": f"{g.binding.role_kind}/{g.binding.role_name}",
+                                }
+                                for g in kclass.grants[:3]
+                            ),
+                        )
+                    )
+        for escalation in k8s.escalations(account):
+            if escalation.method == "escalate-bind":
+                self.graph.add(self.cluster_admin)
+                self.graph.link(
+                    Edge(
+                        account.node_id,
+                        self.cluster_admin.id,
+                        "grants",
+                        escalation.answer,
+                        f"escalate-bind: {escalation.why}",
+                        access="permissions-management",
+                    )
+                )
+                continue
+            if escalation.method not in _BECOMES:
+                continue
+            for target in escalation.targets[:200]:
+                self.graph.link(
+                    Edge(
+                        account.node_id,
+                        target,
+                        "can-escalate",
+                        escalation.answer,
+                        f"{escalation.method}: {escalation.why}",
+                    )
+                )
+
+    # -- AWS workloads -------------------------------------------------------------------
+
+    def _aws_workloads(self) -> None:
+        for type_, attribute in _AWS_RUNS_AS.items():
+            for resource in self.index.planned(type_):
+                classified = self.index.classifications.get(resource.address)
+                entry = (
+                    _ENTRY_CLASSES.get(classified.resource_class)
+                    if classified is not None
+                    else None
+                )
+                if (
+                    type_ == "aws_sagemaker_notebook_instance"
+                    and resource.get("direct_internet_access") != "Disabled"
+                ):
+                    entry = "notebook with direct internet access"
+                node = self.graph.add(
+                    Node(aws_node_id(resource), type_, resource.address, resource.address,
+                         entry=entry)
+                )  # fmt: skip
+                for role in self.index.related(resource, attribute, "aws_iam_role"):
+                    target = self.identity_ids.get(role.address)
+                    if target is not None:
+                        self.graph.link(
+                            Edge(
+                                node.id,
+                                target,
+                                "runs-as",
+                                Tristate.YES,
+                                f"{attribute} names the role",
+                            )
+                        )
+
+    # -- AWS grants (lazy) ---------------------------------------------------------------
+
+    def aws_edges(self, identity: AwsIdentity) -> list[Edge]:
+        source = self.identity_ids[identity.address]
+        edges: list[Edge] = []
+        for assume in self.aws.assume_edges(identity):
+            target = self.identity_ids.get(assume.target)
+            if target is not None:
+                edges.append(
+                    Edge(
+                        source,
+                        target,
+                        "can-assume",
+                        assume.answer,
+                        assume.why,
+                        evidence=({"principal": assume.principal, "via": assume.via},),
+                    )
+                )
+        for escalation in self.aws.escalations(identity):
+            for target_address in escalation.targets:
+                target = self.identity_ids.get(target_address)
+                if target is not None and target != source:
+                    edges.append(
+                        Edge(
+                            source,
+                            target,
+                            "can-escalate",
+                            escalation.answer_for(target_address),
+                            f"{escalation.method}: {escalation.why}",
+                            evidence=tuple(escalation.statements[:3]),
+                        )
+                    )
+        summary = self.aws.summary(identity)
+        admin = self.aws.admin(identity)
+        control: list[tuple[Tristate, str, tuple[dict[str, Any], ...]]] = []
+        if admin is not None:
+            control.append((admin.answer, f"administrator ({admin.why})", admin.evidence[:3]))
+        permissions = summary.grant("permissions-management")
+        if permissions is not None and any(a.startswith("iam:") for a in permissions.actions):
+            iam = sorted(a for a in permissions.actions if a.startswith("iam:"))
+            control.append(
+                (
+                    Tristate.MAYBE if permissions.conditional else Tristate.YES,
+                    f"{len(iam)} IAM permissions-management actions ({', '.join(iam[:3])}...)",
+                    ({"actions": iam[:10], "policies": sorted(permissions.sources)},),
+                )
+            )
+        if control:
+            answer, why, evidence = min(control, key=lambda c: c[0] is not Tristate.YES)
+            self.graph.add(self.iam_control)
+            edges.append(
+                Edge(
+                    source,
+                    self.iam_control.id,
+                    "grants",
+                    answer,
+                    why,
+                    access="permissions-management",
+                    evidence=tuple(evidence),
+                )
+            )
+        for node, service, arns in self.stores:
+            reached = self._reach(identity, summary.grant, node, service, arns)
+            if reached is not None:
+                edges.append(reached)
+        return edges
+
+    def _reach(
+        self,
+        identity: AwsIdentity,
+        grant_of: Any,
+        node: Node,
+        service: str,
+        arns: list[str],
+    ) -> Edge | None:
+        """The strongest access the identity has to one store, secret or key."""
+        accesses = _DATA_ACCESS if service in STORE_SERVICES.values() else _SECRET_ACCESS[service]
+        for access in accesses:
+            grant: CapabilityGrant | None = grant_of(access)
+            if grant is None:
+                continue
+            answer = Tristate.NO
+            actions: set[str] = set()
+            patterns: set[str] = set()
+            policies: set[str] = set()
+            for scope in grant.scopes:
+                mine = (
+                    data_actions(scope.actions, service)
+                    if service in STORE_SERVICES.values()
+                    else tuple(a for a in scope.actions if a.startswith(service + ":"))
+                )
+                if not mine:
+                    continue
+                for pattern in scope.resources:
+                    result = _matches(pattern, arns)
+                    if result is Tristate.NO:
+                        continue
+                    if scope.conditional:
+                        result = Tristate.MAYBE
+                    if result is Tristate.YES or answer is Tristate.NO:
+                        answer = result if answer is not Tristate.YES else answer
+                    actions.update(mine)
+                    patterns.add(pattern)
+                    policies.add(scope.source)
+            if answer is Tristate.NO:
+                continue
+            answer = self._confirm(identity, answer, sorted(actions), arns)
+            if answer is Tristate.NO:
+                continue
+            shown = heapq.nsmallest(3, actions)
+            more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
+            return Edge(
+                self.identity_ids[identity.address],
+                node.id,
+                "grants",
+                answer,
+                f"{access}: {', '.join(shown)}{more} on {', '.join(sorted(patterns)[:2])}",
+                access=access,
+                evidence=(
+                    {
+                        "actions": heapq.nsmallest(10, actions),
+                        "action_count": len(actions),
+                        "resources": sorted(patterns)[:10],
+                        "policies": sorted(policies),
+                    },
+                ),
+            )
+        return None
+
+    def _confirm(
+        self, identity: AwsIdentity, answer: Tristate, actions: list[str], arns: list[str]
+    ) -> Tristate:
+        """Ask the evaluator on a concrete ARN, so Deny statements and resource policies the
+        summary does not weigh take part."""
+        concrete = [a for a in arns if "*" not in a and "?" not in a]
+        if not concrete or not actions:
+            return answer
+        results = {
+            self.aws.context.decide(identity, action, concrete[-1]) for action in actions[:5]
+        }
+        if results == {Tristate.NO}:
+            # the object ARN sample may miss a prefix the policy names: keep the summary's
+            # answer unless a Deny decided it
+            return Tristate.NO if not any(_is_object(a) for a in arns) else answer
+        return answer
+
+
+def _is_object(arn: str) -> bool:
+    return arn.startswith("arn:aws:s3:::") and "/" in arn
+
+
+def _matches(pattern: str, arns: list[str]) -> Tristate:
+    """Whether a Resource pattern reaches a store: Yes when it covers the store or names part
+    of it (objects under a prefix of that bucket), Maybe when it is unknown or reaches only
+    some of its names (``arn:aws:s3:::*sagemaker*``: the objects whose key says sagemaker)."""
+    if pattern == "*":
+        return Tristate.YES
+    if pattern.startswith("(") or pattern.startswith("* except"):
+        return Tristate.MAYBE if arns else Tristate.NO
+    if not arns:
+        return Tristate.MAYBE if any(c in pattern for c in "*?") else Tristate.NO
+    results = {resource_matches(pattern, arn) for arn in arns}
+    if Tristate.YES in results:
+        return Tristate.YES
+    if Tristate.MAYBE in results:
+        buckets = {a.split("/", 1)[0] + "/" for a in arns if _is_object(a)}
+        return Tristate.YES if any(pattern.startswith(b) for b in buckets) else Tristate.MAYBE
+    return Tristate.NO
+
+
+class _Lazy:
+    """The edges of one AWS identity, built when a search first reaches it."""
+
+    __slots__ = ("builder", "identity")
+
+    def __init__(self, builder: _Builder, identity: AwsIdentity) -> None:
+        self.builder = builder
+        self.identity = identity
+
+    def __call__(self) -> list[Edge]:
+        return self.builder.aws_edges(self.identity)

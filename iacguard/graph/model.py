@@ -1,0 +1,152 @@
+"""Nodes and edges of the identity graph, and the graph itself.
+
+Nodes carry the stable ids of ARCHITECTURE.md (``k8s:Service/ml/vllm``,
+``aws:iam_role/inference-prod``, ``aws:s3_bucket/acme-training-data``,
+``ci:github/acme/infra:ref:refs/heads/main``) with the Terraform address beside them. An entry
+point says why it is one; a crown jewel says what it is. Edges carry their Yes / Maybe answer
+(edges that answer No are not in the graph: they are reported where they are decided) and the
+evidence that decided them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from iacguard.model.values import Tristate
+
+#: Edge kinds, in the words of the reports.
+EDGE_KINDS = (
+    "routes-to",  # Ingress or Gateway route → Service
+    "exposes",  # Service → workload
+    "runs-as",  # workload → identity
+    "federates-to",  # service account or CI subject → cloud role (IRSA, Pod Identity, OIDC)
+    "inherits-node-role",  # service account → node role through the instance metadata
+    "can-assume",  # identity → role (sts:AssumeRole admitted by the trust policy)
+    "can-escalate",  # identity → identity (pass-role, create pods, exec, impersonate)
+    "trusted-by",  # external principal → role
+    "grants",  # identity → resource, with the actions
+)
+
+#: Crown-jewel classes, most valuable first (the order ranks paths).
+JEWEL_ORDER = (
+    "iam-control",
+    "cluster-admin",
+    "terraform-state",
+    "secrets",
+    "encryption-key",
+    "training-data",
+    "model-artifacts",
+    "model-registry",
+    "feature-store",
+    "vector-store",
+    "prompt-config",
+)
+
+
+@dataclass(slots=True)
+class Node:
+    """One identity, workload, exposure, external principal or resource."""
+
+    id: str
+    kind: str
+    """``Service``, ``Deployment``, ``ServiceAccount``, ``aws_iam_role``, ``aws_s3_bucket``,
+    ``ci-subject``, ``aws-principal``, ``iam-control``, ``cluster-admin``..."""
+    label: str
+    address: str | None = None
+    entry: str | None = None
+    """Why it is an entry point (``internet: type LoadBalancer``, ``agent``...), if it is."""
+    jewel: str | None = None
+    """Its crown-jewel class, if it is one."""
+    why: str | None = None
+    """What decided the jewel class."""
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form (what a hop shows)."""
+        found: dict[str, Any] = {"id": self.id, "kind": self.kind}
+        if self.address is not None and self.address != self.id:
+            found["address"] = self.address
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """``source`` leads to ``target``."""
+
+    source: str
+    target: str
+    kind: str
+    answer: Tristate
+    why: str
+    access: str | None = None
+    """For ``grants``: the capability class (``write-data``, ``read-secrets``...)."""
+    evidence: tuple[dict[str, Any], ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        found: dict[str, Any] = {
+            "kind": self.kind,
+            "answer": self.answer.value,
+            "why": self.why,
+        }
+        if self.access is not None:
+            found["access"] = self.access
+        if self.evidence:
+            found["evidence"] = list(self.evidence)
+        return found
+
+
+@dataclass
+class IdentityGraph:
+    """Nodes, edges built at once, and edges built when first asked for (the grants of an
+    identity: most identities are never reached from an entry point)."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[str, list[Edge]] = field(default_factory=dict)
+    lazy: dict[str, Callable[[], list[Edge]]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What the graph assumed or could not decide, once each."""
+
+    def add(self, node: Node) -> Node:
+        """Add a node, or return the one with that id (entry and jewel facts merge)."""
+        found = self.nodes.get(node.id)
+        if found is None:
+            self.nodes[node.id] = node
+            return node
+        if found.address is None:
+            found.address = node.address
+        if node.entry and not found.entry:
+            found.entry = node.entry
+        if node.jewel and not found.jewel:
+            found.jewel, found.why = node.jewel, node.why
+        return found
+
+    def link(self, edge: Edge) -> None:
+        """Add an edge (No answers are dropped: they lead nowhere)."""
+        if edge.answer is Tristate.NO or edge.source == edge.target:
+            return
+        self.edges.setdefault(edge.source, []).append(edge)
+
+    def out(self, node_id: str) -> list[Edge]:
+        """Edges leaving a node: Yes before Maybe, then by target."""
+        build = self.lazy.pop(node_id, None)
+        if build is not None:
+            for edge in build():
+                self.link(edge)
+            self.edges.setdefault(node_id, []).sort(
+                key=lambda e: (e.answer is not Tristate.YES, e.target, e.kind)
+            )
+        return self.edges.get(node_id, [])
+
+    def entries(self) -> list[Node]:
+        """Entry points, by id."""
+        return sorted((n for n in self.nodes.values() if n.entry), key=lambda n: n.id)
+
+    def jewels(self) -> list[Node]:
+        """Crown jewels, by id."""
+        return sorted((n for n in self.nodes.values() if n.jewel), key=lambda n: n.id)
+
+    def edge_count(self) -> int:
+        """Edges built so far."""
+        return sum(len(v) for v in self.edges.values())
