@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from iacguard.about import data_versions, tool_version
 from iacguard.aws.query import caller_account
@@ -18,11 +19,13 @@ from iacguard.engine.check import Check
 from iacguard.engine.context import ScanIndex
 from iacguard.engine.runner import EngineResult, run_checks, select_checks
 from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, gate_reasons
+from iacguard.graph import IdentityGraph, Path, blast_radius, build_graph, find_paths
 from iacguard.inputs import LoadResult
 from iacguard.model.classification import Classification, ResourceClass, classify_all
 from iacguard.model.resource import ACTION_ORDER, Resource
 from iacguard.model.values import Unknown, format_path
 from iacguard.report.model import (
+    BlastRadiusOut,
     CheckErrorOut,
     ClassificationOut,
     ExternalAccessOut,
@@ -31,6 +34,7 @@ from iacguard.report.model import (
     IgnoredFileOut,
     InputOut,
     LocationOut,
+    PathOut,
     Report,
     ResourceOut,
     SkippedResourceOut,
@@ -49,6 +53,10 @@ class ScanResult:
     classifications: Mapping[str, Classification]
     engine: EngineResult
     external_access: tuple[ExternalGrant, ...] = ()
+    paths: tuple[dict[str, Any], ...] = ()
+    """Shortest paths from entry points to crown jewels (JSON form)."""
+    blast_radius: tuple[dict[str, Any], ...] = ()
+    """Identities and workloads on those paths, with everything they reach."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -71,7 +79,46 @@ def scan(
     selected = select_checks(checks, config)
     engine = run_checks(selected, index, config, baseline, baseline_name, today)
     grants = external_access(index, caller_account(index))
-    return ScanResult(loaded, classifications, engine, tuple(grants))
+    graph = build_graph(index)
+    paths = find_paths(graph)
+    return ScanResult(
+        loaded,
+        classifications,
+        engine,
+        tuple(grants),
+        tuple(p.as_json() for p in paths),
+        tuple(_blast(graph, paths)),
+    )
+
+
+def _blast(graph: IdentityGraph, paths: list[Path]) -> list[dict[str, Any]]:
+    """The blast radius of every identity and workload on a path, the widest first."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        for node in path.nodes[:-1]:
+            if node.kind not in _NOT_ACTORS:
+                seen.setdefault(node.id, None)
+    found = []
+    for node_id in seen:
+        node = graph.nodes[node_id]
+        radius = blast_radius(graph, node_id, limit=10)
+        found.append(
+            {
+                "id": node_id,
+                "kind": node.kind,
+                "address": node.address if node.address != node_id else None,
+                "count": radius["count"],
+                "allowed": radius["allowed"],
+                "by_class": radius["by_class"],
+                "reaches": [r["id"] for r in radius["reaches"]],
+            }
+        )
+    return sorted(found, key=lambda b: (-b["count"], b["id"]))
+
+
+#: Nodes on a path that do not act themselves (exposure objects, external principals).
+_NOT_ACTORS = {"Service", "Ingress", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
+               "ci-subject", "aws-principal"}  # fmt: skip
 
 
 def _unknowns(resource: Resource) -> list[UnknownOut]:
@@ -219,4 +266,6 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
             )
             for g in result.external_access
         ],
+        paths=[PathOut.model_validate(p) for p in result.paths],
+        blast_radius=[BlastRadiusOut.model_validate(b) for b in result.blast_radius],
     )

@@ -22,12 +22,15 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
 from iacguard.aws.capabilities import CapabilityGrant
 from iacguard.aws.evaluate import resource_matches
 from iacguard.aws.identities import AwsIdentity
+from iacguard.aws.policy import PolicyDocument
+from iacguard.aws.resource_policies import policies_of
 from iacguard.aws.stores import (
     SECRET_SERVICES,
     STORE_SERVICES,
@@ -58,13 +61,15 @@ JEWEL_CLASSES = {
     ResourceClass.SECRETS,
     ResourceClass.ENCRYPTION_KEY,
 }
-#: Capability classes that reach each kind of jewel, strongest first.
-_DATA_ACCESS = ("write-data", "read-data")
-_SECRET_ACCESS = {
-    "secretsmanager": ("read-secrets",),
-    "ssm": ("read-secrets",),
-    "kms": ("decrypt",),
+#: Capability classes that reach jewels, with the IAM services of the jewels they reach.
+_ACCESS_SERVICES = {
+    "write-data": tuple(sorted(set(STORE_SERVICES.values()))),
+    "read-data": tuple(sorted(set(STORE_SERVICES.values()))),
+    "read-secrets": ("secretsmanager", "ssm"),
+    "decrypt": ("kms",),
 }
+#: The strongest access is the one an edge shows.
+_ACCESS_ORDER = ("write-data", "read-secrets", "decrypt", "read-data")
 #: AWS resources that run as a role: type → attribute naming the role, and what runs.
 _AWS_RUNS_AS = {
     "aws_sagemaker_notebook_instance": "role_arn",
@@ -123,6 +128,10 @@ class _Builder:
         self._objects: dict[str, Resource] | None = None
         self.stores: list[tuple[Node, str, list[str]]] = []
         """(jewel, IAM service, ARNs) of the AWS data stores, secrets and keys."""
+        self.by_service: dict[str, list[int]] = {}
+        self.resources_by_address: dict[str, Resource] = {}
+        self._matched: dict[tuple[str, str], list[tuple[int, Tristate]]] = {}
+        self._policies: dict[str, bool] = {}
 
     # -- nodes ---------------------------------------------------------------------------
 
@@ -148,7 +157,7 @@ class _Builder:
                     continue  # a jewel no AWS action names by ARN (a version, a data source)
                 node = self.graph.add(
                     Node(
-                        aws_node_id(resource),
+                        self._unique(aws_node_id(resource), resource),
                         resource.type,
                         resource.address,
                         resource.address,
@@ -161,7 +170,9 @@ class _Builder:
                 else:
                     arn = secret_arn(resource, self.account, self.region)
                     arns = [arn] if arn else []
+                self.by_service.setdefault(service, []).append(len(self.stores))
                 self.stores.append((node, service, arns))
+                self.resources_by_address[resource.address] = resource
             # Kubernetes Secrets are reached per namespace (see _k8s_grants)
         self.iam_control = Node(
             f"aws:iam/{self.account or '*'}",
@@ -178,15 +189,26 @@ class _Builder:
             why="every verb on every resource of the cluster",
         )
 
-    def _identity_id(self, address: str) -> str | None:
-        return self.identity_ids.get(address)
+    def _unique(self, node_id: str, resource: Resource) -> str:
+        """The node id, or when another resource already has it (the same role or bucket
+        name in two inputs), one made from the Terraform address."""
+        taken = self.graph.nodes.get(node_id)
+        if taken is None or taken.address == resource.address:
+            return node_id
+        kind = node_id.split(":", 1)[0]
+        return f"{kind}:{resource.type.removeprefix('aws_')}/{resource.address}"
 
     def _aws_identities(self) -> None:
         for identity in self.aws.identities:
             if identity.kind == "group":
                 continue
             node = self.graph.add(
-                Node(identity.node_id, identity.resource.type, identity.address, identity.address)
+                Node(
+                    self._unique(identity.node_id, identity.resource),
+                    identity.resource.type,
+                    identity.address,
+                    identity.address,
+                )
             )
             self.identity_ids[identity.address] = node.id
         for identity in self.aws.identities:
@@ -301,7 +323,7 @@ class _Builder:
             if account.pods and not any(e.answer is Tristate.YES for e in own):
                 for inherited in self._inherits(account, node_roles):
                     self.graph.link(inherited)
-            self._k8s_grants(account)
+            self.graph.lazy[account.node_id] = _LazyAccount(self, account)
         for pod in k8s.pods:
             workload = pod.workload
             workload_id = object_node_id(workload)
@@ -441,12 +463,14 @@ class _Builder:
                 f"its pods have no cloud identity of their own: the node role ({why})",
             )
 
-    def _k8s_grants(self, account: ServiceAccount) -> None:
+    def k8s_edges(self, account: ServiceAccount) -> list[Edge]:
+        """What the account's RBAC reaches: cluster admin, Secrets, other accounts."""
         k8s = self.k8s
+        edges: list[Edge] = []
         for kclass in k8s.classes(account):
             if kclass.name == "cluster-admin":
                 self.graph.add(self.cluster_admin)
-                self.graph.link(
+                edges.append(
                     Edge(
                         account.node_id,
                         self.cluster_admin.id,
@@ -480,7 +504,7 @@ class _Builder:
                             "and keys",
                         )
                     )
-                    self.graph.link(
+                    edges.append(
                         Edge(
                             account.node_id,
                             node.id,
@@ -500,7 +524,7 @@ class _Builder:
         for escalation in k8s.escalations(account):
             if escalation.method == "escalate-bind":
                 self.graph.add(self.cluster_admin)
-                self.graph.link(
+                edges.append(
                     Edge(
                         account.node_id,
                         self.cluster_admin.id,
@@ -514,7 +538,7 @@ class _Builder:
             if escalation.method not in _BECOMES:
                 continue
             for target in escalation.targets[:200]:
-                self.graph.link(
+                edges.append(
                     Edge(
                         account.node_id,
                         target,
@@ -523,6 +547,7 @@ class _Builder:
                         f"{escalation.method}: {escalation.why}",
                     )
                 )
+        return edges
 
     # -- AWS workloads -------------------------------------------------------------------
 
@@ -618,73 +643,95 @@ class _Builder:
                     evidence=tuple(evidence),
                 )
             )
-        for node, service, arns in self.stores:
-            reached = self._reach(identity, summary.grant, node, service, arns)
-            if reached is not None:
-                edges.append(reached)
+        edges.extend(self._store_edges(identity, summary.grant))
         return edges
 
-    def _reach(
-        self,
-        identity: AwsIdentity,
-        grant_of: Any,
-        node: Node,
-        service: str,
-        arns: list[str],
-    ) -> Edge | None:
-        """The strongest access the identity has to one store, secret or key."""
-        accesses = _DATA_ACCESS if service in STORE_SERVICES.values() else _SECRET_ACCESS[service]
-        for access in accesses:
+    def _matching(self, pattern: str, service: str) -> list[tuple[int, Tristate]]:
+        """The stores of ``service`` a Resource pattern reaches (cached: statements are
+        shared by the identities holding one policy)."""
+        key = (pattern, service)
+        found = self._matched.get(key)
+        if found is None:
+            found = []
+            for position in self.by_service.get(service, ()):
+                result = _matches(pattern, self.stores[position][2])
+                if result is not Tristate.NO:
+                    found.append((position, result))
+            self._matched[key] = found
+        return found
+
+    def _store_edges(self, identity: AwsIdentity, grant_of: Any) -> list[Edge]:
+        """The strongest access the identity has to each store, secret and key."""
+        # store → access → [answer, actions, patterns, policies]
+        reached: dict[int, dict[str, list[Any]]] = {}
+        for access, services in _ACCESS_SERVICES.items():
             grant: CapabilityGrant | None = grant_of(access)
             if grant is None:
                 continue
-            answer = Tristate.NO
-            actions: set[str] = set()
-            patterns: set[str] = set()
-            policies: set[str] = set()
             for scope in grant.scopes:
-                mine = (
-                    data_actions(scope.actions, service)
-                    if service in STORE_SERVICES.values()
-                    else tuple(a for a in scope.actions if a.startswith(service + ":"))
-                )
-                if not mine:
-                    continue
-                for pattern in scope.resources:
-                    result = _matches(pattern, arns)
-                    if result is Tristate.NO:
+                for service in services:
+                    if service not in self.by_service:
                         continue
-                    if scope.conditional:
-                        result = Tristate.MAYBE
-                    if result is Tristate.YES or answer is Tristate.NO:
-                        answer = result if answer is not Tristate.YES else answer
-                    actions.update(mine)
-                    patterns.add(pattern)
-                    policies.add(scope.source)
-            if answer is Tristate.NO:
-                continue
-            answer = self._confirm(identity, answer, sorted(actions), arns)
-            if answer is Tristate.NO:
-                continue
-            shown = heapq.nsmallest(3, actions)
-            more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
-            return Edge(
-                self.identity_ids[identity.address],
-                node.id,
-                "grants",
-                answer,
-                f"{access}: {', '.join(shown)}{more} on {', '.join(sorted(patterns)[:2])}",
-                access=access,
-                evidence=(
-                    {
-                        "actions": heapq.nsmallest(10, actions),
-                        "action_count": len(actions),
-                        "resources": sorted(patterns)[:10],
-                        "policies": sorted(policies),
-                    },
-                ),
-            )
-        return None
+                    mine = _service_actions(scope.actions, service)
+                    if not mine:
+                        continue
+                    for pattern in scope.resources:
+                        for position, result in self._matching(pattern, service):
+                            answer = Tristate.MAYBE if scope.conditional else result
+                            entry = reached.setdefault(position, {}).setdefault(
+                                access, [Tristate.NO, set(), set(), set()]
+                            )
+                            if answer is Tristate.YES or entry[0] is Tristate.NO:
+                                entry[0] = answer
+                            entry[1].update(mine)
+                            entry[2].add(pattern)
+                            entry[3].add(scope.source)
+        edges: list[Edge] = []
+        denies = _has_denies(identity)
+        source = self.identity_ids[identity.address]
+        for position in sorted(reached):
+            node, _service, arns = self.stores[position]
+            for access in _ACCESS_ORDER:
+                found = reached[position].get(access)
+                if found is None:
+                    continue
+                answer, actions, patterns, policies = found
+                if denies or self._has_policy(node):
+                    answer = self._confirm(identity, answer, sorted(actions), arns)
+                if answer is Tristate.NO:
+                    continue
+                shown = heapq.nsmallest(3, actions)
+                more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
+                edges.append(
+                    Edge(
+                        source,
+                        node.id,
+                        "grants",
+                        answer,
+                        f"{access}: {', '.join(shown)}{more} on {', '.join(sorted(patterns)[:2])}",
+                        access=access,
+                        evidence=(
+                            {
+                                "actions": heapq.nsmallest(10, actions),
+                                "action_count": len(actions),
+                                "resources": sorted(patterns)[:10],
+                                "policies": sorted(policies),
+                            },
+                        ),
+                    )
+                )
+                break
+        return edges
+
+    def _has_policy(self, node: Node) -> bool:
+        """Whether a resource policy of the inputs applies to the store (its Deny statements
+        can take away what the identity's policies grant)."""
+        found = self._policies.get(node.id)
+        if found is None:
+            resource = self.resources_by_address.get(node.address or "")
+            found = resource is not None and bool(policies_of(self.index, resource))
+            self._policies[node.id] = found
+        return found
 
     def _confirm(
         self, identity: AwsIdentity, answer: Tristate, actions: list[str], arns: list[str]
@@ -725,6 +772,40 @@ def _matches(pattern: str, arns: list[str]) -> Tristate:
         buckets = {a.split("/", 1)[0] + "/" for a in arns if _is_object(a)}
         return Tristate.YES if any(pattern.startswith(b) for b in buckets) else Tristate.MAYBE
     return Tristate.NO
+
+
+def _service_actions(actions: frozenset[str], service: str) -> tuple[str, ...]:
+    """Data actions of a store's service; every action of a secret's or key's service."""
+    if service in ("secretsmanager", "ssm", "kms"):
+        return _prefixed(actions, service)
+    return data_actions(actions, service)
+
+
+@lru_cache(maxsize=65536)
+def _prefixed(actions: frozenset[str], service: str) -> tuple[str, ...]:
+    return tuple(sorted(a for a in actions if a.startswith(service + ":")))
+
+
+def _has_denies(identity: AwsIdentity) -> bool:
+    return any(
+        statement.effect != "Allow"
+        for source in identity.policies
+        if isinstance(source.document, PolicyDocument)
+        for statement in source.document.statements
+    )
+
+
+class _LazyAccount:
+    """The RBAC edges of one service account, built when a search first reaches it."""
+
+    __slots__ = ("account", "builder")
+
+    def __init__(self, builder: _Builder, account: ServiceAccount) -> None:
+        self.builder = builder
+        self.account = account
+
+    def __call__(self) -> list[Edge]:
+        return self.builder.k8s_edges(self.account)
 
 
 class _Lazy:

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from iacguard.report.model import Report
+from iacguard.report.model import Report, path_line
 
 _SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -227,6 +227,34 @@ def build_console_report(report: Report) -> Group:
                 escape(grant.source + (f" {grant.sid}" if grant.sid else "")),
             )
         _more(table, min(len(report.external_access), _MAX_ROWS), len(report.external_access), 4)
+        parts.append(table)
+    if report.paths:
+        table = Table(
+            title=f"Paths from entry points to crown jewels ({len(report.paths)})",
+            title_justify="left",
+        )
+        for column in ("jewel", "path", "answer"):
+            table.add_column(column, overflow="fold")
+        for found in report.paths[:_MAX_ROWS]:
+            table.add_row(
+                escape(found.jewel or ""),
+                escape(path_line(found)),
+                "yes" if found.decision == "allowed" else "maybe",
+            )
+        _more(table, min(len(report.paths), _MAX_ROWS), len(report.paths), 3)
+        parts.append(table)
+    if report.blast_radius:
+        table = Table(title="Blast radius", title_justify="left")
+        for column in ("identity or workload", "crown jewels", "reaches"):
+            table.add_column(column, overflow="fold")
+        for radius in report.blast_radius[:_MAX_ROWS]:
+            classes = ", ".join(f"{n} {c}" for c, n in radius.by_class.items())
+            table.add_row(
+                escape(radius.id),
+                f"{radius.count} ({classes})",
+                escape(", ".join(radius.reaches[:3])),
+            )
+        _more(table, min(len(report.blast_radius), _MAX_ROWS), len(report.blast_radius), 3)
         parts.append(table)
     if report.errors:
         table = Table(title="Checks that failed to run", title_justify="left")

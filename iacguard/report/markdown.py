@@ -54,7 +54,7 @@ from pydantic_core import to_jsonable_python
 from iacguard.errors import UsageError
 from iacguard.findings import SEVERITY_ORDER, Severity
 from iacguard.model.classification import ResourceClass
-from iacguard.report.model import FindingOut, Report
+from iacguard.report.model import FindingOut, Report, path_line
 
 #: Maximum size of a GitHub issue or pull-request comment.
 GITHUB_COMMENT_LIMIT: Final = 65_536
@@ -585,6 +585,48 @@ def _suppressed_section(report: Report) -> _Section:
     return _Section(opening, tables, closing)
 
 
+def _paths_section(report: Report) -> _Section:
+    rows = [
+        _row(
+            [
+                _text(p.jewel or ""),
+                _cell_code(path_line(p)),
+                _text(p.entry or ""),
+                "yes" if p.decision == "allowed" else "maybe",
+            ]
+        )
+        for p in report.paths
+    ]
+    blast = [
+        _row(
+            [
+                _cell_code(b.id),
+                str(b.count),
+                _text(", ".join(f"{n} {c}" for c, n in b.by_class.items())),
+            ]
+        )
+        for b in report.blast_radius
+    ]
+    heading = (
+        f"## Paths to crown jewels ({len(rows)})\n\n"
+        "Shortest paths from exposed workloads, agents, notebooks, CI subjects and external "
+        "principals to data, secrets, keys and control (`iacguard paths` shows each hop's "
+        "evidence).\n\n"
+    )
+    opening, closing = _collapsible(heading, len(rows), f"Show {_plural(len(rows), 'path')}")
+    tables = [
+        _Table("", _header("Jewel", "Path", "Entry", "Certain"), rows, "path", "paths"),
+        _Table(
+            "**Blast radius**\n\n",
+            _header("Identity or workload", "Crown jewels", "By class"),
+            blast,
+            "blast radius",
+            "blast radii",
+        ),
+    ]
+    return _Section(opening, tables, closing)
+
+
 def _ai_stack_section(report: Report) -> _Section:
     classified = sorted(
         ((r.classification, r) for r in report.resources or [] if r.classification is not None),
@@ -734,6 +776,7 @@ def render_markdown(report: Report, max_chars: int = GITHUB_COMMENT_LIMIT) -> st
     errors = _errors_section(report)
     findings = _FindingsPlan.of(report)
     sections = [
+        _paths_section(report),
         _suppressed_section(report),
         _ai_stack_section(report),
         _unknown_section(report),

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from iacguard.model.classification import ResourceClass
 
-SCHEMA_VERSION: Final = "1.1"
+SCHEMA_VERSION: Final = "1.2"
 
 
 class _Model(BaseModel):
@@ -177,6 +177,42 @@ class ExternalAccessOut(_Model):
     conditional: bool = Field(description="Limited by the statement's conditions")
 
 
+class PathOut(_Model):
+    """A shortest path from an entry point to a crown jewel."""
+
+    source: str = Field(alias="from", description="Node id of the entry point")
+    to: str = Field(description="Node id of the crown jewel")
+    decision: Literal["allowed", "unknown"] = Field(
+        description="allowed: every hop is certain; unknown: a hop is a Maybe"
+    )
+    entry: str | None = Field(description="Why the first node is an entry point")
+    jewel: str | None = Field(description="The crown jewel's class")
+    access: str | None = Field(description="How the last hop reaches it (write-data...)")
+    hops: list[dict[str, Any]] = Field(
+        description="Each node (id, kind, address) and the edge to the next (kind, answer, "
+        "why, evidence)"
+    )
+
+
+def path_line(path: PathOut) -> str:
+    """``k8s:Service/ml/vllm → ... → aws:iam_role/x → write-data on aws:s3_bucket/y``."""
+    ids = [hop["id"] for hop in path.hops]
+    head = " → ".join(ids[:-1])
+    return f"{head} → {path.access or 'access'} on {ids[-1]}"
+
+
+class BlastRadiusOut(_Model):
+    """Everything of value an identity or workload reaches."""
+
+    id: str = Field(description="Node id of the identity or workload")
+    kind: str
+    address: str | None = None
+    count: int = Field(description="Crown jewels reachable")
+    allowed: int = Field(description="Of them, reachable for certain")
+    by_class: dict[str, int]
+    reaches: list[str] = Field(description="The first crown jewels reached, most serious first")
+
+
 class GateOut(_Model):
     """The --fail-on gate."""
 
@@ -203,7 +239,7 @@ class SummaryOut(_Model):
 class Report(_Model):
     """A complete iacguard scan report."""
 
-    schema_version: Literal["1.1"] = SCHEMA_VERSION
+    schema_version: Literal["1.2"] = SCHEMA_VERSION
     tool: ToolInfo
     inputs: list[InputOut]
     ignored_files: list[IgnoredFileOut]
@@ -217,6 +253,14 @@ class Report(_Model):
     external_access: list[ExternalAccessOut] = Field(
         default_factory=list,
         description="Per resource with a resource policy: who outside its account gets in",
+    )
+    paths: list[PathOut] = Field(
+        default_factory=list,
+        description="Shortest paths from entry points to crown jewels, most serious first",
+    )
+    blast_radius: list[BlastRadiusOut] = Field(
+        default_factory=list,
+        description="Identities and workloads that reach a crown jewel, the widest first",
     )
 
 

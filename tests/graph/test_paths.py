@@ -213,3 +213,26 @@ def test_corpus_pod_identity_association(cyse: Path) -> None:
         "module.eks.aws_eks_pod_identity_association.pod_identity_association"
     )
     assert edge.evidence["cluster"] == "cve-eks"
+
+
+def test_scan_report_carries_paths_and_blast_radius(run_cli: Any, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = run_cli("scan", PLAN, MANIFESTS, "--format", "json", "-o", out, "--fail-on", "none")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["schema_version"] == "1.2"
+    pairs = {(p["from"], p["to"]): p for p in report["paths"]}
+    assert pairs[(SERVICE, TRAINING)]["access"] == "write-data"
+    # most serious first: control of the account through the CI wildcard
+    assert report["paths"][0]["jewel"] == "iam-control"
+    radius = {b["id"]: b for b in report["blast_radius"]}
+    assert TRAINING in radius["aws:iam_role/acme-ml-inference-vllm"]["reaches"]
+    assert radius["k8s:ServiceAccount/inference/vllm"]["address"] == (
+        "kubernetes_service_account_v1.vllm"
+    )
+    console = run_cli("scan", PLAN, MANIFESTS, "--fail-on", "none").stdout
+    assert "Paths from entry points to crown jewels" in console
+    assert "Blast radius" in console
+    markdown = run_cli("scan", PLAN, MANIFESTS, "--format", "markdown", "--fail-on", "none")
+    assert "## Paths to crown jewels (" in markdown.stdout
+    assert f"{SERVICE} → k8s:Deployment/inference/vllm" in markdown.stdout
