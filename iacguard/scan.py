@@ -80,7 +80,7 @@ def scan(
     engine = run_checks(selected, index, config, baseline, baseline_name, today)
     grants = external_access(index, caller_account(index))
     graph = build_graph(index)
-    paths = find_paths(graph)
+    paths = find_paths(graph, limit=SCAN_PATH_LIMIT)
     return ScanResult(
         loaded,
         classifications,
@@ -89,6 +89,10 @@ def scan(
         tuple(p.as_json() for p in paths),
         tuple(_blast(graph, paths)),
     )
+
+
+#: Paths a scan searches for at most (``iacguard paths`` finds them all).
+SCAN_PATH_LIMIT = 1000
 
 
 def _blast(graph: IdentityGraph, paths: list[Path]) -> list[dict[str, Any]]:
@@ -267,5 +271,6 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
             for g in result.external_access
         ],
         paths=[PathOut.model_validate(p) for p in result.paths],
+        paths_complete=len(result.paths) < SCAN_PATH_LIMIT,
         blast_radius=[BlastRadiusOut.model_validate(b) for b in result.blast_radius],
     )

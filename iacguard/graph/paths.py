@@ -147,10 +147,14 @@ def _path(graph: IdentityGraph, parents: dict[str, Edge | None], end: str) -> Pa
 
 
 def find_paths(
-    graph: IdentityGraph, sources: list[str] | None = None, targets: list[str] | None = None
+    graph: IdentityGraph,
+    sources: list[str] | None = None,
+    targets: list[str] | None = None,
+    limit: int | None = None,
 ) -> list[Path]:
     """Shortest paths from entry points (or ``sources``) to crown jewels (or ``targets``),
-    most serious first."""
+    most serious first; with ``limit``, the search stops once that many are found (entry
+    points in id order)."""
     starts = sources if sources is not None else [n.id for n in graph.entries()]
     wanted = set(targets) if targets is not None else None
     found: list[Path] = []
@@ -158,6 +162,8 @@ def find_paths(
         for target, path in reach(graph, start).items():
             if wanted is None or target in wanted:
                 found.append(path)
+        if limit is not None and len(found) >= limit:
+            break
     if wanted is not None:
         # a target that is not a crown jewel (an identity, a role) is still searched for
         for start in starts:

@@ -258,6 +258,11 @@ class Report(_Model):
         default_factory=list,
         description="Shortest paths from entry points to crown jewels, most serious first",
     )
+    paths_complete: bool = Field(
+        True,
+        description="False when the scan stopped searching at 1,000 paths (iacguard paths "
+        "lists them all)",
+    )
     blast_radius: list[BlastRadiusOut] = Field(
         default_factory=list,
         description="Identities and workloads that reach a crown jewel, the widest first",
