@@ -39,6 +39,13 @@ from iacguard.checks.logging import (
     sagemaker_endpoint_data_capture,
     vertex_endpoint_logging,
 )
+from iacguard.checks.paths import (
+    agent_identity_changes_infrastructure,
+    ai_workload_writes_ai_data,
+    exposed_workload_reaches_crown_jewel,
+    identity_shared_by_ci_and_workloads,
+    workload_node_identity,
+)
 from iacguard.checks.sagemaker import (
     sagemaker_notebook_direct_internet,
     sagemaker_notebook_root_access,
@@ -59,10 +66,12 @@ from iacguard.engine.check import Check
 
 CHECKS: tuple[Check, ...] = (
     admin_equivalent_identity,
+    agent_identity_changes_infrastructure,
     ai_data_wildcard_access,
     ai_role_controls_infrastructure,
     ai_storage_public,
     ai_workload_exposed_unauthenticated,
+    ai_workload_writes_ai_data,
     aws_iam_access_key,
     aws_iam_admin_wildcard,
     azure_application_password,
@@ -70,10 +79,12 @@ CHECKS: tuple[Check, ...] = (
     bedrock_invocation_logging,
     binding_to_missing_role,
     cross_account_trust_unguarded,
+    exposed_workload_reaches_crown_jewel,
     exposed_workload_token,
     gcp_service_account_key,
     gpu_workload_host_access,
     identity_exceeds_max_access,
+    identity_shared_by_ci_and_workloads,
     k8s_secret_cloud_credentials,
     ml_tool_auth_disabled,
     model_server_image_unpinned,
@@ -93,4 +104,5 @@ CHECKS: tuple[Check, ...] = (
     workload_cluster_admin,
     workload_default_service_account,
     workload_env_cloud_credentials,
+    workload_node_identity,
 )

@@ -534,7 +534,7 @@ _AUTH_ANNOTATIONS = (
 )
 
 
-def _ai_workload(pod: PodSpec) -> str | None:
+def ai_workload_reason(pod: PodSpec) -> str | None:
     """Why a pod is an AI workload (kind or image), or None."""
     if pod.workload.type in _AI_KINDS:
         return f"kind {pod.workload.type}"
@@ -608,7 +608,7 @@ def ai_workload_exposed_unauthenticated(ctx: CheckContext) -> Iterator[Finding]:
     """
     view = k8s_view(ctx.index)
     for pod in view.pods:
-        why = _ai_workload(pod)
+        why = ai_workload_reason(pod)
         if why is None:
             continue
         if _pod_authentication(pod):

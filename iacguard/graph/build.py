@@ -324,6 +324,18 @@ class _Builder:
                 for inherited in self._inherits(account, node_roles):
                     self.graph.link(inherited)
             self.graph.lazy[account.node_id] = _LazyAccount(self, account)
+        for node_id in sorted(set(federated) - {a.node_id for a in k8s.accounts.values()}):
+            # an IRSA subject or Pod Identity association naming an account the inputs do not
+            # define: its pods, wherever they are defined, become the role
+            self.graph.add(
+                Node(
+                    node_id,
+                    "ServiceAccount",
+                    node_id.removeprefix("k8s:ServiceAccount/") + " (not in the inputs)",
+                )
+            )
+            for link in federated[node_id]:
+                self.graph.link(link)
         for pod in k8s.pods:
             workload = pod.workload
             workload_id = object_node_id(workload)

@@ -44,6 +44,12 @@ EXPECTED: tuple[tuple[str, str | None], ...] = (
     ("k8s-ml-tool-auth-disabled", "k8s:Notebook/research/llm-research"),
     # the plan's helm_release of the local chart, rendered with its values
     ("k8s-ai-workload-exposed-unauthenticated", "k8s:Deployment/inference/acme-llm-serving"),
+    # the identity graph: flaws 13 + 19, 2 + 4, and the notebook on the node's role
+    ("exposed-workload-reaches-crown-jewel", "k8s:Service/inference/vllm"),
+    ("ai-workload-writes-ai-data", "k8s:Deployment/inference/vllm"),
+    ("ai-workload-writes-ai-data", "k8s:Deployment/agents/support-agent"),
+    ("agent-identity-changes-infrastructure", "k8s:Deployment/agents/support-agent"),
+    ("k8s-workload-node-identity", "k8s:Notebook/research/llm-research"),
 )
 
 
@@ -174,3 +180,17 @@ def test_kubernetes_findings_name_the_binding_rule_and_pod(report: dict[str, Any
     assert secret_rule["namespace"] == "research"
     workload = next(e for e in token["evidence"] if e["kind"] == "workload")
     assert workload["service_account"] == "research/default"
+
+
+def test_public_inference_path_to_the_training_data(report: dict[str, Any]) -> None:
+    """Flaw 19: the path from the internet to the training data is the finding's evidence."""
+    finding = _find(report, "exposed-workload-reaches-crown-jewel", "k8s:Service/inference/vllm")
+    assert finding["severity"] == "critical"
+    texts = [e["path"] for e in finding["evidence"]]
+    assert (
+        "Service inference/vllm → Deployment inference/vllm → ServiceAccount inference/vllm → "
+        "aws_iam_role acme-ml-inference-vllm → write-data on aws_s3_bucket acme-ml-training-data"
+    ) in texts
+    [write] = [e for e in finding["evidence"] if "acme-ml-training-data" in e["path"]]
+    assert write["actions"] == ["s3:PutObject"]
+    assert write["resources"] == ["arn:aws:s3:::acme-ml-training-data/feedback/*"]

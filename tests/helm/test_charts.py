@@ -32,7 +32,11 @@ DEPLOYMENT_TEMPLATE = f"{CHART_NAME}/templates/deployment.yaml"
 SUBCHART_TEMPLATES = f"{CHART_NAME}/charts/vector-db/templates/"
 EXPOSED = "k8s-ai-workload-exposed-unauthenticated"
 TOKEN_MOUNTED = "k8s-exposed-workload-token-mounted"
-PROD_HIGH = {(EXPOSED, DEPLOYMENT), (TOKEN_MOUNTED, DEPLOYMENT)}
+SERVICE = "k8s:Service/inference/acme-llm-serving"
+PATH_CHECK = "exposed-workload-reaches-crown-jewel"
+# the public Service leads to the Secrets of its namespace: the chart binds its aggregated
+# reader ClusterRole, one of whose parts reads Secrets
+PROD_HIGH = {(EXPOSED, DEPLOYMENT), (TOKEN_MOUNTED, DEPLOYMENT), (PATH_CHECK, SERVICE)}
 ACCOUNT = "k8s:ServiceAccount/inference/vllm"
 
 # AWS's documented example keys (fake, shaped like real ones), as the aws-uploader fixture's
@@ -264,7 +268,12 @@ def test_release_namespace_moves_the_prod_finding(run_cli: RunCli) -> None:
     )  # fmt: skip
     report = _report(run, 1)
     deployment = "k8s:Deployment/serving/chat-llm-serving"
-    assert _high(report) == {(EXPOSED, deployment), (TOKEN_MOUNTED, deployment)}
+    service = "k8s:Service/serving/chat-llm-serving"
+    assert _high(report) == {
+        (EXPOSED, deployment),
+        (TOKEN_MOUNTED, deployment),
+        (PATH_CHECK, service),
+    }
 
 
 @pytest.fixture
