@@ -40,7 +40,14 @@ _AI_DATA = {
     "prompt-config",
 }
 #: Edges along which an identity becomes another (no grants).
-_IDENTITY_EDGES = {"runs-as", "federates-to", "inherits-node-role", "can-assume", "can-escalate"}
+_IDENTITY_EDGES = {
+    "runs-as",
+    "federates-to",
+    "runs-on",
+    "inherits-node-role",
+    "can-assume",
+    "can-escalate",
+}
 
 
 def _resource(ctx: CheckContext, node: Node) -> Resource | None:
@@ -53,6 +60,12 @@ def _resource(ctx: CheckContext, node: Node) -> Resource | None:
         },
     )
     return found.get(node.address or node.id)
+
+
+def _and(*answers: Tristate) -> Tristate:
+    if Tristate.NO in answers:
+        return Tristate.NO
+    return Tristate.MAYBE if Tristate.MAYBE in answers else Tristate.YES
 
 
 def _lower(severity: Severity) -> Severity:
@@ -364,11 +377,27 @@ def workload_node_identity(ctx: CheckContext) -> Iterator[Finding]:
     for account in view.sorted_accounts():
         if not account.pods:
             continue
-        edges = [e for e in graph.out(account.node_id) if e.kind == "inherits-node-role"]
+        edges = [
+            Edge(
+                pool.source,
+                role.target,
+                "inherits-node-role",
+                _and(pool.answer, role.answer),
+                f"{pool.why}; {role.why}",
+            )
+            for pool in graph.out(account.node_id)
+            if pool.kind == "runs-on"
+            for role in graph.out(pool.target)
+            if role.kind == "inherits-node-role"
+        ]
         if not edges:
             continue
         resource = account.pods[0].workload
-        reached = [p for e in edges for p in reach(graph, e.target).values()]
+        jewels: dict[str, Path] = {}
+        for edge in edges:
+            for path in reach(graph, edge.target).values():
+                jewels.setdefault(path.target.id, path)
+        reached = sorted(jewels.values(), key=Path.rank)
         certain = any(e.answer is Tristate.YES for e in edges)
         severity = Severity.HIGH if reached and certain else Severity.MEDIUM
         if not certain:

@@ -11,6 +11,7 @@ import difflib
 import gc
 import logging
 import os
+import re
 import shutil
 import sys
 from contextlib import AbstractContextManager, nullcontext
@@ -33,6 +34,7 @@ from iacguard.aws.render import query_json, query_text
 from iacguard.aws.summary import identities_json, identities_text
 from iacguard.config import Config, find_and_load_config
 from iacguard.engine import Check, ScanIndex, discover_checks
+from iacguard.engine.context import GraphScope
 from iacguard.engine.docs import mapped_controls
 from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
@@ -129,6 +131,32 @@ HelmBinaryOpt = Annotated[
     str | None,
     typer.Option("--helm-binary", help="The helm binary to render with.", rich_help_panel="Helm"),
 ]
+AwsAccountOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--aws-account-id",
+        help="The AWS account of the plan's roles when the plan does not say it (no "
+        "aws_caller_identity data source): IRSA annotations are matched with it.",
+        rich_help_panel="Identity graph",
+    ),
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster",
+        help="The EKS cluster (aws_eks_cluster name) the charts and manifests run in, when "
+        "the inputs hold several.",
+        rich_help_panel="Identity graph",
+    ),
+]
+
+
+def _scope(aws_account_id: str | None, cluster: str | None) -> GraphScope:
+    if aws_account_id is not None and not re.fullmatch(r"\d{12}", aws_account_id):
+        raise UsageError(f"--aws-account-id {aws_account_id!r}: an AWS account id is 12 digits")
+    if cluster is not None and not cluster.strip():
+        raise UsageError("--cluster: name an aws_eks_cluster of the inputs")
+    return GraphScope(aws_account_id, cluster)
 
 
 def _helm_options(
@@ -278,6 +306,8 @@ def scan_command(
     release_namespace: ReleaseNamespaceOpt = "default",
     renderer: RendererOpt = "auto",
     helm_binary: HelmBinaryOpt = None,
+    aws_account_id: AwsAccountOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Scan inputs and report what they will deploy, classified, with findings."""
     # A scan builds a large tree of objects that live until it ends and form few cycles: the
@@ -298,11 +328,12 @@ def scan_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
+        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
         recorded = load_baseline(baseline) if baseline else frozenset()
         gate = fail_on or settings.fail_on or FailOn.HIGH
         with _progress("Analysing…"):
-            result = scan(loaded, settings, checks, recorded, str(baseline or ""))
+            result = scan(loaded, settings, checks, recorded, str(baseline or ""), scope=scope)
             report = build_report(result, gate, include_resources=not no_resources)
         if create_baseline is not None:
             try:
@@ -371,6 +402,8 @@ def query_command(
     release_namespace: ReleaseNamespaceOpt = "default",
     renderer: RendererOpt = "auto",
     helm_binary: HelmBinaryOpt = None,
+    aws_account_id: AwsAccountOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Can an identity perform an action on a resource? Yes, Maybe or No, and why."""
     gc.disable()
@@ -379,9 +412,10 @@ def query_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
+        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
         resources = [r for doc in loaded.documents for r in doc.resources]
-        index = ScanIndex(resources, classify_all(resources, settings.classification))
+        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         if kubernetes:
             document = _k8s_query(index, identity, action, resource, namespace)
         else:
@@ -441,6 +475,8 @@ def identities_command(
     release_namespace: ReleaseNamespaceOpt = "default",
     renderer: RendererOpt = "auto",
     helm_binary: HelmBinaryOpt = None,
+    aws_account_id: AwsAccountOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Every identity (AWS roles, users and groups; Kubernetes service accounts): who can
     become it and what it can do."""
@@ -449,9 +485,10 @@ def identities_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
+        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
         resources = [r for doc in loaded.documents for r in doc.resources]
-        index = ScanIndex(resources, classify_all(resources, settings.classification))
+        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         document = identities_json(index)
         kubernetes = k8s_view(index)
         document["identities"] += [
@@ -497,6 +534,8 @@ def paths_command(
     release_namespace: ReleaseNamespaceOpt = "default",
     renderer: RendererOpt = "auto",
     helm_binary: HelmBinaryOpt = None,
+    aws_account_id: AwsAccountOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Shortest paths from entry points (exposed workloads, agents, notebooks, CI subjects,
     external principals) to crown jewels (data, model artifacts, secrets, keys, Terraform
@@ -506,9 +545,10 @@ def paths_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
+        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
         resources = [r for doc in loaded.documents for r in doc.resources]
-        index = ScanIndex(resources, classify_all(resources, settings.classification))
+        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         graph = build_graph(index)
         for node_id in [*(source or []), *(target or [])]:
             if node_id not in graph.nodes:

@@ -16,7 +16,7 @@ from iacguard.aws.query import caller_account
 from iacguard.aws.resource_policies import ExternalGrant, external_access
 from iacguard.config import Config
 from iacguard.engine.check import Check
-from iacguard.engine.context import ScanIndex
+from iacguard.engine.context import GraphScope, ScanIndex
 from iacguard.engine.runner import EngineResult, run_checks, select_checks
 from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, gate_reasons
 from iacguard.graph import IdentityGraph, Path, blast_radius, build_graph, find_paths
@@ -71,11 +71,12 @@ def scan(
     baseline: frozenset[str] = frozenset(),
     baseline_name: str = "",
     today: date | None = None,
+    scope: GraphScope | None = None,
 ) -> ScanResult:
     """Classify the loaded resources and run the selected checks over them."""
     resources = [r for doc in loaded.documents for r in doc.resources]
     classifications = classify_all(resources, config.classification)
-    index = ScanIndex(resources, classifications)
+    index = ScanIndex(resources, classifications, scope)
     selected = select_checks(checks, config)
     engine = run_checks(selected, index, config, baseline, baseline_name, today)
     grants = external_access(index, caller_account(index))

@@ -82,12 +82,13 @@ def answer_query(
 
 
 def caller_account(index: ScanIndex) -> str | None:
-    """The account the plan runs in, from ``data.aws_caller_identity`` when it was read."""
+    """The account the plan runs in, from ``data.aws_caller_identity`` when it was read, else
+    from ``--aws-account-id``."""
     for data in index.of_type("aws_caller_identity"):
         value = data.get("account_id")
         if isinstance(value, str) and value:
             return value
-    return None
+    return index.scope.aws_account_id
 
 
 def _account(arn: str) -> str | None:

@@ -32,6 +32,16 @@ _IDENTIFYING_ATTRIBUTES = (
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, slots=True)
+class GraphScope:
+    """What the inputs may not say and the user can: the AWS account of roles whose ARN is
+    known only after apply (``--aws-account-id``), and the EKS cluster that the manifests and
+    charts among the inputs run in (``--cluster``)."""
+
+    aws_account_id: str | None = None
+    cluster: str | None = None
+
+
 class ScanIndex:
     """The resources of all inputs of a scan, indexed for checks. Built once per scan."""
 
@@ -39,8 +49,10 @@ class ScanIndex:
         self,
         resources: Sequence[Resource],
         classifications: Mapping[str, Classification],
+        scope: GraphScope | None = None,
     ) -> None:
         self.resources: tuple[Resource, ...] = tuple(resources)
+        self.scope = scope or GraphScope()
         self.classifications = classifications
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._identifiers: dict[str, list[Resource]] | None = None

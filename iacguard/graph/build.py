@@ -92,6 +92,51 @@ _AGENT_WORDS = {"agent", "agents", "mcp", "langgraph", "autogen", "crewai"}
 _TOKENS = re.compile(r"[^a-z0-9]+")
 
 
+def ci_scope(provider: str, subject: str) -> dict[str, str]:
+    """What a CI OIDC ``sub`` admits, field by field, ``any`` where a wildcard or its absence
+    admits every value: GitHub ``repo:ORG/REPO:ref:refs/heads/BRANCH`` (or ``:environment:ENV``,
+    ``:pull_request``, ``:ref:refs/tags/TAG``), GitLab
+    ``project_path:GROUP/PROJECT:ref_type:branch:ref:BRANCH``, Terraform Cloud
+    ``organization:ORG:project:PROJECT:workspace:WS:run_phase:PHASE``."""
+
+    def shown(value: str | None) -> str:
+        if value is None or value in ("", "*") or value.strip("*?") == "":
+            return "any"
+        return f"{value} (a wildcard)" if any(c in value for c in "*?") else value
+
+    if subject == "*":
+        return {"subject": "any"}
+    if provider == "github":
+        body = subject.removeprefix("repo:")
+        repository, _, rest = body.partition(":")
+        found = {"repository": shown(repository)}
+        if rest.startswith("ref:refs/heads/"):
+            found["branch"] = shown(rest.removeprefix("ref:refs/heads/"))
+        elif rest.startswith("ref:refs/tags/"):
+            found["tag"] = shown(rest.removeprefix("ref:refs/tags/"))
+        elif rest.startswith("environment:"):
+            found["environment"] = shown(rest.removeprefix("environment:"))
+        elif rest == "pull_request":
+            found["event"] = "pull_request"
+        else:
+            found["ref"] = shown(rest or None)
+        return found
+    if provider == "gitlab":
+        fields = dict(zip(subject.split(":")[::2], subject.split(":")[1::2], strict=False))
+        return {
+            "project": shown(fields.get("project_path")),
+            "ref_type": shown(fields.get("ref_type")),
+            "ref": shown(fields.get("ref")),
+        }
+    fields = dict(zip(subject.split(":")[::2], subject.split(":")[1::2], strict=False))
+    return {
+        "organization": shown(fields.get("organization")),
+        "project": shown(fields.get("project")),
+        "workspace": shown(fields.get("workspace")),
+        "run_phase": shown(fields.get("run_phase")),
+    }
+
+
 def object_node_id(resource: Resource) -> str:
     """``k8s:KIND/NS/NAME`` (``k8s:KIND/NAME`` cluster-wide) of a Kubernetes object, also of
     one a plan's ``kubernetes_*`` resource creates."""
@@ -228,14 +273,15 @@ class _Builder:
                 subjects = principal.subjects or ("*",)
                 for subject in subjects:
                     shown = subject.removeprefix("repo:") if provider == "github" else subject
-                    wide = subject == "*" or any(c in subject for c in "*?")
+                    admits = ci_scope(provider, subject)
                     source = self.graph.add(
                         Node(
                             f"ci:{provider}/{shown}",
                             "ci-subject",
                             f"{provider} OIDC subject {subject}",
-                            entry=f"CI: {provider} workflows with sub {subject}"
-                            + (" (a wildcard: any matching repository or branch)" if wide else ""),
+                            entry=f"CI: {provider} OIDC sub {subject} ("
+                            + ", ".join(f"{k} {v}" for k, v in admits.items())
+                            + ")",
                         )
                     )
                     self.graph.link(
@@ -250,6 +296,7 @@ class _Builder:
                                     "provider": principal.principal,
                                     "subjects": list(principal.subjects),
                                     "audiences": list(principal.audiences),
+                                    "admits": admits,
                                 },
                             ),
                         )
@@ -307,7 +354,7 @@ class _Builder:
                     evidence=(edge.as_json(),),
                 )
             )
-        node_roles = self._node_roles()
+        node_pools = self._node_pools()
         for account in k8s.sorted_accounts():
             node = self.graph.add(
                 Node(
@@ -321,7 +368,7 @@ class _Builder:
             for link in own:
                 self.graph.link(link)
             if account.pods and not any(e.answer is Tristate.YES for e in own):
-                for inherited in self._inherits(account, node_roles):
+                for inherited in self._inherits(account, node_pools):
                     self.graph.link(inherited)
             self.graph.lazy[account.node_id] = _LazyAccount(self, account)
         for node_id in sorted(set(federated) - {a.node_id for a in k8s.accounts.values()}):
@@ -414,26 +461,59 @@ class _Builder:
             self._objects = {object_node_id(r): r for r in self.k8s.objects}
         return self._objects.get(node_id)
 
-    def _node_roles(self) -> list[tuple[str, Tristate, str]]:
-        """(role node, answer, why) of the node groups' roles that pods can reach through the
-        instance metadata service: No when the launch template sets a hop limit of 1 with
-        IMDSv2 required."""
-        found: list[tuple[str, Tristate, str]] = []
-        groups = self.index.planned("aws_eks_node_group")
-        for group in groups:
-            roles = self.index.related(group, "node_role_arn", "aws_iam_role")
+    def _node_pools(self) -> list[tuple[str, Tristate, str]]:
+        """The clusters whose nodes the inputs' pods may run on, as graph nodes leading to
+        their node groups' roles (``inherits-node-role``: No when the launch template requires
+        IMDSv2 with a hop limit of 1): (cluster node, answer, why) for the pods' ``runs-on``
+        edge. One node per cluster name, so that every pod does not link to every node group.
+        """
+        clusters = sorted(
+            {c.get("name") for c in self.index.planned("aws_eks_cluster")} - {None}, key=str
+        )
+        chosen = self.index.scope.cluster
+        pools: dict[str, Node] = {}
+        for group in self.index.planned("aws_eks_node_group"):
+            cluster = group.get("cluster_name")
+            name = cluster if isinstance(cluster, str) else "(known after apply)"
+            if chosen is not None and isinstance(cluster, str) and cluster != chosen:
+                continue  # another cluster's nodes (--cluster)
+            pool = pools.get(name)
+            if pool is None:
+                pool = pools[name] = self.graph.add(
+                    Node(f"aws:eks_cluster/{name}", "aws_eks_cluster", f"the nodes of {name}")
+                )
             answer, why = self._imds(group)
-            for role in roles:
+            for role in self.index.related(group, "node_role_arn", "aws_iam_role"):
                 target = self.identity_ids.get(role.address)
                 if target is not None:
-                    found.append((target, answer, f"{group.address}: {why}"))
-        clusters = self.index.planned("aws_eks_cluster")
-        if len(clusters) > 1:
-            found = [
-                (t, Tristate.MAYBE if a is Tristate.YES else a, f"{w} (one of {len(clusters)} "
-                 "clusters in the inputs: which one runs the pods is not said)")
-                for t, a, w in found
-            ]  # fmt: skip
+                    self.graph.link(
+                        Edge(
+                            pool.id,
+                            target,
+                            "inherits-node-role",
+                            answer,
+                            f"{group.address}: {why}",
+                        )
+                    )
+        found: list[tuple[str, Tristate, str]] = []
+        for name, pool in sorted(pools.items()):
+            if chosen is not None:
+                answer = Tristate.YES if name == chosen else Tristate.MAYBE
+                why = (
+                    f"--cluster {chosen}"
+                    if name == chosen
+                    else "a node group whose cluster is known only after apply "
+                    f"(--cluster {chosen})"
+                )
+            elif len(clusters) > 1 or len(pools) > 1:
+                answer = Tristate.MAYBE
+                why = (
+                    f"one of {max(len(clusters), len(pools))} EKS clusters in the inputs: "
+                    "--cluster says which one runs the pods"
+                )
+            else:
+                answer, why = Tristate.YES, f"the only EKS cluster of the inputs, {name}"
+            found.append((pool.id, answer, why))
         return found
 
     def _imds(self, group: Resource) -> tuple[Tristate, str]:
@@ -464,15 +544,15 @@ class _Builder:
         return Tristate.MAYBE, "launch template not found"
 
     def _inherits(
-        self, account: ServiceAccount, node_roles: list[tuple[str, Tristate, str]]
+        self, account: ServiceAccount, node_pools: list[tuple[str, Tristate, str]]
     ) -> Iterable[Edge]:
-        for target, answer, why in node_roles:
+        for target, answer, why in node_pools:
             yield Edge(
                 account.node_id,
                 target,
-                "inherits-node-role",
+                "runs-on",
                 answer,
-                f"its pods have no cloud identity of their own: the node role ({why})",
+                f"its pods have no cloud identity of their own and run on these nodes ({why})",
             )
 
     def k8s_edges(self, account: ServiceAccount) -> list[Edge]:

@@ -22,7 +22,8 @@ EDGE_KINDS = (
     "exposes",  # Service → workload
     "runs-as",  # workload → identity
     "federates-to",  # service account or CI subject → cloud role (IRSA, Pod Identity, OIDC)
-    "inherits-node-role",  # service account → node role through the instance metadata
+    "runs-on",  # service account without a cloud identity → the cluster's nodes
+    "inherits-node-role",  # the cluster's nodes → node role through the instance metadata
     "can-assume",  # identity → role (sts:AssumeRole admitted by the trust policy)
     "can-escalate",  # identity → identity (pass-role, create pods, exec, impersonate)
     "trusted-by",  # external principal → role
