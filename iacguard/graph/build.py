@@ -756,7 +756,8 @@ class _Builder:
         """The strongest access the identity has to each store, secret and key."""
         # store → access → [answer, actions, patterns, policies]
         reached: dict[int, dict[str, list[Any]]] = {}
-        for access, services in _ACCESS_SERVICES.items():
+        for access in _ACCESS_ORDER:
+            services = _ACCESS_SERVICES[access]
             grant: CapabilityGrant | None = grant_of(access)
             if grant is None:
                 continue
@@ -770,9 +771,11 @@ class _Builder:
                     for pattern in scope.resources:
                         for position, result in self._matching(pattern, service):
                             answer = Tristate.MAYBE if scope.conditional else result
-                            entry = reached.setdefault(position, {}).setdefault(
-                                access, [Tristate.NO, set(), set(), set()]
-                            )
+                            accesses = reached.setdefault(position, {})
+                            stronger = accesses.get("write-data") if access == "read-data" else None
+                            if stronger is not None and stronger[0] is Tristate.YES:
+                                continue  # the edge shows the stronger access
+                            entry = accesses.setdefault(access, [Tristate.NO, set(), set(), set()])
                             if answer is Tristate.YES or entry[0] is Tristate.NO:
                                 entry[0] = answer
                             entry[1].update(mine)
@@ -816,12 +819,18 @@ class _Builder:
         return edges
 
     def _has_policy(self, node: Node) -> bool:
-        """Whether a resource policy of the inputs applies to the store (its Deny statements
-        can take away what the identity's policies grant)."""
+        """Whether a resource policy of the inputs may take away what the identity's
+        policies grant to the store."""
         found = self._policies.get(node.id)
         if found is None:
             resource = self.resources_by_address.get(node.address or "")
-            found = resource is not None and bool(policies_of(self.index, resource))
+            # an Allow of a resource policy only adds; a Deny, or a policy not known before
+            # apply, can take away
+            found = resource is not None and any(
+                not isinstance(source.document, PolicyDocument)
+                or any(st.effect != "Allow" for st in source.document.statements)
+                for source in policies_of(self.index, resource)
+            )
             self._policies[node.id] = found
         return found
 

@@ -280,3 +280,21 @@ def test_ci_subjects_say_what_they_admit(
     provider: str, subject: str, admits: dict[str, str]
 ) -> None:
     assert ci_scope(provider, subject) == admits
+
+
+def test_one_graph_from_a_plan_and_a_chart(run_cli: Any) -> None:
+    """The normal CI call: the chart's Deployment runs as the account whose IRSA role the plan
+    creates, so the chart's public Service reaches what that role reaches."""
+    chart = REPO / "examples" / "charts" / "llm-serving"
+    paths = _paths(
+        run_cli, PLAN, chart, "--release-name", "edge", "--release-namespace", "inference",
+        "--helm-values", chart / "values-prod.yaml",
+        "--from", "k8s:Service/inference/edge-llm-serving", "--to", TRAINING,
+    )  # fmt: skip
+    assert [p["decision"] for p in paths] == ["allowed"]
+    assert [h["id"] for h in paths[0]["hops"]][1:4] == [
+        "k8s:Deployment/inference/edge-llm-serving",
+        "k8s:ServiceAccount/inference/vllm",
+        "aws:iam_role/acme-ml-inference-vllm",
+    ]
+    assert paths[0]["hops"][0]["kind"] == "Service"
