@@ -19,7 +19,6 @@ Layers, joined by the edges that cross them:
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -753,70 +752,90 @@ class _Builder:
         return found
 
     def _store_edges(self, identity: AwsIdentity, grant_of: Any) -> list[Edge]:
-        """The strongest access the identity has to each store, secret and key."""
-        # store → access → [answer, actions, patterns, policies]
-        reached: dict[int, dict[str, list[Any]]] = {}
+        """The strongest access the identity has to each store, secret and key (the actions
+        and statements behind it are gathered only when an edge is explained)."""
+        # store → access → surest answer
+        reached: dict[int, dict[str, Tristate]] = {}
         for access in _ACCESS_ORDER:
-            services = _ACCESS_SERVICES[access]
             grant: CapabilityGrant | None = grant_of(access)
             if grant is None:
                 continue
             for scope in grant.scopes:
-                for service in services:
-                    if service not in self.by_service:
-                        continue
-                    mine = _service_actions(scope.actions, service)
-                    if not mine:
+                for service in _ACCESS_SERVICES[access]:
+                    if service not in self.by_service or not _service_actions(
+                        scope.actions, service
+                    ):
                         continue
                     for pattern in scope.resources:
                         for position, result in self._matching(pattern, service):
-                            answer = Tristate.MAYBE if scope.conditional else result
                             accesses = reached.setdefault(position, {})
-                            stronger = accesses.get("write-data") if access == "read-data" else None
-                            if stronger is not None and stronger[0] is Tristate.YES:
+                            if accesses.get("write-data") is Tristate.YES and access == "read-data":
                                 continue  # the edge shows the stronger access
-                            entry = accesses.setdefault(access, [Tristate.NO, set(), set(), set()])
-                            if answer is Tristate.YES or entry[0] is Tristate.NO:
-                                entry[0] = answer
-                            entry[1].update(mine)
-                            entry[2].add(pattern)
-                            entry[3].add(scope.source)
+                            answer = Tristate.MAYBE if scope.conditional else result
+                            if accesses.get(access) is not Tristate.YES:
+                                accesses[access] = answer
         edges: list[Edge] = []
         denies = _has_denies(identity)
         source = self.identity_ids[identity.address]
         for position in sorted(reached):
             node, _service, arns = self.stores[position]
             for access in _ACCESS_ORDER:
-                found = reached[position].get(access)
-                if found is None:
+                surest = reached[position].get(access)
+                if surest is None:
                     continue
-                answer, actions, patterns, policies = found
                 if denies or self._has_policy(node):
-                    answer = self._confirm(identity, answer, sorted(actions), arns)
-                if answer is Tristate.NO:
+                    actions = self._grant_detail(identity, grant_of, position, access)[0]
+                    surest = self._confirm(identity, surest, actions, arns)
+                if surest is Tristate.NO:
                     continue
-                shown = heapq.nsmallest(3, actions)
-                more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
                 edges.append(
                     Edge(
                         source,
                         node.id,
                         "grants",
-                        answer,
-                        f"{access}: {', '.join(shown)}{more} on {', '.join(sorted(patterns)[:2])}",
+                        surest,
                         access=access,
-                        evidence=(
-                            {
-                                "actions": heapq.nsmallest(10, actions),
-                                "action_count": len(actions),
-                                "resources": sorted(patterns)[:10],
-                                "policies": sorted(policies),
-                            },
-                        ),
+                        explain=_Explain(self, identity, grant_of, position, access),
                     )
                 )
                 break
         return edges
+
+    def _grant_detail(
+        self, identity: AwsIdentity, grant_of: Any, position: int, access: str
+    ) -> tuple[list[str], list[str], list[str]]:
+        """The actions, Resource patterns and policies by which the identity has ``access``
+        to one store."""
+        actions: set[str] = set()
+        patterns: set[str] = set()
+        policies: set[str] = set()
+        grant: CapabilityGrant | None = grant_of(access)
+        for scope in grant.scopes if grant is not None else ():
+            for service in _ACCESS_SERVICES[access]:
+                mine = _service_actions(scope.actions, service)
+                if not mine:
+                    continue
+                for pattern in scope.resources:
+                    if any(p == position for p, _ in self._matching(pattern, service)):
+                        actions.update(mine)
+                        patterns.add(pattern)
+                        policies.add(scope.source)
+        return sorted(actions), sorted(patterns), sorted(policies)
+
+    def explain_grant(
+        self, identity: AwsIdentity, grant_of: Any, position: int, access: str
+    ) -> tuple[str, tuple[dict[str, Any], ...]]:
+        """The reason and evidence of a grant edge."""
+        actions, patterns, policies = self._grant_detail(identity, grant_of, position, access)
+        more = f" and {len(actions) - 3} more" if len(actions) > 3 else ""
+        why = f"{access}: {', '.join(actions[:3])}{more} on {', '.join(patterns[:2])}"
+        evidence = {
+            "actions": actions[:10],
+            "action_count": len(actions),
+            "resources": patterns[:10],
+            "policies": policies,
+        }
+        return why, (evidence,)
 
     def _has_policy(self, node: Node) -> bool:
         """Whether a resource policy of the inputs may take away what the identity's
@@ -907,6 +926,24 @@ class _LazyAccount:
 
     def __call__(self) -> list[Edge]:
         return self.builder.k8s_edges(self.account)
+
+
+class _Explain:
+    """Works out a grant edge's reason and evidence when it is first read."""
+
+    __slots__ = ("access", "builder", "grant_of", "identity", "position")
+
+    def __init__(
+        self, builder: _Builder, identity: AwsIdentity, grant_of: Any, position: int, access: str
+    ) -> None:
+        self.builder = builder
+        self.identity = identity
+        self.grant_of = grant_of
+        self.position = position
+        self.access = access
+
+    def __call__(self) -> tuple[str, tuple[dict[str, Any], ...]]:
+        return self.builder.explain_grant(self.identity, self.grant_of, self.position, self.access)
 
 
 class _Lazy:

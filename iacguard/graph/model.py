@@ -71,18 +71,54 @@ class Node:
         return found
 
 
-@dataclass(frozen=True, slots=True)
 class Edge:
-    """``source`` leads to ``target``."""
+    """``source`` leads to ``target``.
 
-    source: str
-    target: str
-    kind: str
-    answer: Tristate
-    why: str
-    access: str | None = None
-    """For ``grants``: the capability class (``write-data``, ``read-secrets``...)."""
-    evidence: tuple[dict[str, Any], ...] = ()
+    The reason and evidence of a grant are worked out when first read (``explain``): a large
+    plan has a million grants, and a report shows a few hundred of them."""
+
+    __slots__ = ("_evidence", "_explain", "_why", "access", "answer", "kind", "source", "target")
+
+    def __init__(
+        self,
+        source: str,
+        target: str,
+        kind: str,
+        answer: Tristate,
+        why: str = "",
+        access: str | None = None,
+        evidence: tuple[dict[str, Any], ...] = (),
+        explain: Callable[[], tuple[str, tuple[dict[str, Any], ...]]] | None = None,
+    ) -> None:
+        self.source = source
+        self.target = target
+        self.kind = kind
+        self.answer = answer
+        self.access = access
+        """For ``grants``: the capability class (``write-data``, ``read-secrets``...)."""
+        self._why = why
+        self._evidence = evidence
+        self._explain = explain
+
+    def _resolve(self) -> None:
+        if self._explain is not None:
+            self._why, self._evidence = self._explain()
+            self._explain = None
+
+    @property
+    def why(self) -> str:
+        """Why the edge exists, in a sentence."""
+        self._resolve()
+        return self._why
+
+    @property
+    def evidence(self) -> tuple[dict[str, Any], ...]:
+        """The statements, bindings or trust conditions behind it."""
+        self._resolve()
+        return self._evidence
+
+    def __repr__(self) -> str:
+        return f"Edge({self.source!r} -{self.kind}-> {self.target!r}, {self.answer.value})"
 
     def as_json(self) -> dict[str, Any]:
         """JSON form."""
