@@ -151,12 +151,13 @@ ClusterOpt = Annotated[
 ]
 
 
-def _scope(aws_account_id: str | None, cluster: str | None) -> GraphScope:
+def _scope(aws_account_id: str | None, cluster: str | None, loaded: LoadResult) -> GraphScope:
     if aws_account_id is not None and not re.fullmatch(r"\d{12}", aws_account_id):
         raise UsageError(f"--aws-account-id {aws_account_id!r}: an AWS account id is 12 digits")
     if cluster is not None and not cluster.strip():
         raise UsageError("--cluster: name an aws_eks_cluster of the inputs")
-    return GraphScope(aws_account_id, cluster)
+    accounts = tuple(sorted({a for doc in loaded.documents for a in doc.aws_accounts}))
+    return GraphScope(aws_account_id, cluster, accounts)
 
 
 def _helm_options(
@@ -328,8 +329,8 @@ def scan_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
-        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
+        scope = _scope(aws_account_id, cluster, loaded)
         recorded = load_baseline(baseline) if baseline else frozenset()
         gate = fail_on or settings.fail_on or FailOn.HIGH
         with _progress("Analysing…"):
@@ -412,8 +413,8 @@ def query_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
-        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
+        scope = _scope(aws_account_id, cluster, loaded)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         if kubernetes:
@@ -485,8 +486,8 @@ def identities_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
-        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
+        scope = _scope(aws_account_id, cluster, loaded)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         document = identities_json(index)
@@ -545,8 +546,8 @@ def paths_command(
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
-        scope = _scope(aws_account_id, cluster)
         loaded, settings = _load(inputs, config, helm)
+        scope = _scope(aws_account_id, cluster, loaded)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         graph = build_graph(index)

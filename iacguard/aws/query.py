@@ -83,11 +83,13 @@ def answer_query(
 
 def caller_account(index: ScanIndex) -> str | None:
     """The account the plan runs in, from ``data.aws_caller_identity`` when it was read, else
-    from ``--aws-account-id``."""
+    the one account the ``aws`` provider configuration pins, else ``--aws-account-id``."""
     for data in index.of_type("aws_caller_identity"):
         value = data.get("account_id")
         if isinstance(value, str) and value:
             return value
+    if len(index.scope.provider_accounts) == 1:
+        return index.scope.provider_accounts[0]
     return index.scope.aws_account_id
 
 

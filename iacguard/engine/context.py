@@ -40,6 +40,8 @@ class GraphScope:
 
     aws_account_id: str | None = None
     cluster: str | None = None
+    provider_accounts: tuple[str, ...] = ()
+    """The accounts the plans' ``aws`` provider configurations pin."""
 
 
 class ScanIndex:

@@ -148,6 +148,7 @@ def load_plan(name: str, document: dict[str, Any]) -> InputDocument:
             resources.extend(_data_read_during_plan(name, pointer, root, "", seen, config))
 
     variables = _variables(document.get("variables"), config)
+    accounts = _provider_accounts(document.get("configuration"))
     return InputDocument(
         path=name,
         kind=InputKind.TERRAFORM_PLAN,
@@ -158,7 +159,38 @@ def load_plan(name: str, document: dict[str, Any]) -> InputDocument:
         resource_changes=len(changes),
         warnings=tuple(warnings),
         variables=variables,
+        aws_accounts=accounts,
     )
+
+
+def _provider_accounts(configuration: Any) -> tuple[str, ...]:
+    """The AWS accounts that the configuration's ``aws`` providers pin, from constants only:
+    ``allowed_account_ids``, or the account of ``assume_role { role_arn }``."""
+    found: set[str] = set()
+    providers = configuration.get("provider_config") if isinstance(configuration, dict) else None
+    for provider in (providers or {}).values() if isinstance(providers, dict) else ():
+        if not isinstance(provider, dict) or provider.get("name") != "aws":
+            continue
+        expressions = provider.get("expressions")
+        if not isinstance(expressions, dict):
+            continue
+        allowed = expressions.get("allowed_account_ids")
+        values = allowed.get("constant_value") if isinstance(allowed, dict) else None
+        for value in values if isinstance(values, list) else ():
+            if isinstance(value, str) and re.fullmatch(r"\d{12}", value):
+                found.add(value)
+        assume = expressions.get("assume_role")
+        for block in assume if isinstance(assume, list) else ():
+            arn = block.get("role_arn") if isinstance(block, dict) else None
+            value = arn.get("constant_value") if isinstance(arn, dict) else None
+            match = (
+                re.match(r"arn:aws[a-z-]*:iam::(\d{12}):", value)
+                if isinstance(value, str)
+                else None
+            )
+            if match:
+                found.add(match.group(1))
+    return tuple(sorted(found))
 
 
 def _normalise_actions(actions: list[str]) -> Action | None:

@@ -44,6 +44,9 @@ class InputDocument:
     """Things the user should know about this input (a newer minor format version...)."""
     variables: dict[str, object] = field(default_factory=dict)
     """Root module input variable values; sensitive ones masked."""
+    aws_accounts: tuple[str, ...] = ()
+    """AWS accounts the plan's ``aws`` provider configurations name (``allowed_account_ids``,
+    the account of ``assume_role``'s ``role_arn``), when written as constants."""
     errors: tuple[str, ...] = ()
     """Parts of the input that could not be read (a malformed document of a manifest stream):
     the rest is loaded, and the command exits 2 after reporting it."""

@@ -167,3 +167,24 @@ def test_an_unknown_cluster_is_a_usage_error(run_cli: Any, tmp_path: Path) -> No
     assert result.stderr.strip().endswith(
         "--cluster gamma: the inputs hold the EKS clusters alpha, beta"
     )
+
+
+def test_the_providers_pinned_account_gives_the_account(run_cli: Any, tmp_path: Path) -> None:
+    plan, manifests = _inputs(tmp_path, ROLE)
+    document = json.loads(plan.read_text())
+    document["configuration"]["provider_config"]["aws"]["expressions"] = {
+        "region": {"constant_value": "us-east-1"},
+        "allowed_account_ids": {"constant_value": ["111122223333"]},
+    }
+    plan.write_text(json.dumps(document))
+    edge = _federation(run_cli, plan, manifests)
+    assert edge["answer"] == "allowed"
+    assert "(account 111122223333)" in edge["why"]
+    document["configuration"]["provider_config"]["aws"]["expressions"] = {
+        "assume_role": [
+            {"role_arn": {"constant_value": "arn:aws:iam::444455556666:role/terraform"}}
+        ]
+    }
+    plan.write_text(json.dumps(document))
+    # the plan runs in another account: the annotation names a role outside the inputs
+    assert _federation(run_cli, plan, manifests)["answer"] == "unknown"
