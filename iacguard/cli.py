@@ -44,6 +44,7 @@ from iacguard.graph import build_graph, find_paths
 from iacguard.graph.report import attach_blast_radius, paths_json, paths_text
 from iacguard.inputs import HelmOptions, LoadResult, load_inputs
 from iacguard.k8s.federation import attach as attach_federations
+from iacguard.k8s.federation import validate_cluster
 from iacguard.k8s.identities import account_json, k8s_view
 from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
@@ -417,6 +418,7 @@ def query_command(
         scope = _scope(aws_account_id, cluster, loaded)
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
+        validate_cluster(index)
         if kubernetes:
             document = _k8s_query(index, identity, action, resource, namespace)
         else:

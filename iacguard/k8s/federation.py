@@ -207,6 +207,11 @@ def _federations(index: ScanIndex) -> list[Federation]:
     return [found[k] for k in sorted(found)]
 
 
+def validate_cluster(index: ScanIndex) -> None:
+    """Raise a usage error when ``--cluster`` names no EKS cluster of the inputs."""
+    _Clusters(index)
+
+
 def _and(*values: Tristate) -> Tristate:
     if Tristate.NO in values:
         return Tristate.NO

@@ -162,11 +162,13 @@ def test_several_clusters_make_the_node_role_a_maybe(run_cli: Any, tmp_path: Pat
 
 def test_an_unknown_cluster_is_a_usage_error(run_cli: Any, tmp_path: Path) -> None:
     plan, manifests = _inputs(tmp_path, *_clusters())
-    result = run_cli("scan", plan, manifests, "--cluster", "gamma")
-    assert result.returncode == 2
-    assert result.stderr.strip().endswith(
-        "--cluster gamma: the inputs hold the EKS clusters alpha, beta"
-    )
+    for command in ("scan", "query", "identities", "paths"):
+        extra = ["--identity", "x", "--action", "s3:GetObject"] if command == "query" else []
+        result = run_cli(command, plan, manifests, *extra, "--cluster", "gamma")
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip().endswith(
+            "--cluster gamma: the inputs hold the EKS clusters alpha, beta"
+        ), command
 
 
 def test_the_providers_pinned_account_gives_the_account(run_cli: Any, tmp_path: Path) -> None:
