@@ -144,6 +144,9 @@ class IdentityGraph:
     lazy: dict[str, Callable[[], list[Edge]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     """What the graph assumed or could not decide, once each."""
+    reached: dict[tuple[str, int], Any] = field(default_factory=dict)
+    """Searches already made (start, hops) → jewel → path: the scan's paths, its checks and
+    the blast radius ask for the same starts."""
 
     def add(self, node: Node) -> Node:
         """Add a node, or return the one with that id (entry and jewel facts merge)."""

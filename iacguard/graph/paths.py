@@ -106,7 +106,16 @@ def _short(node: Node) -> str:
 
 
 def reach(graph: IdentityGraph, start: str, max_hops: int = MAX_HOPS) -> dict[str, Path]:
-    """Every crown jewel reachable from ``start``, each with one shortest path."""
+    """Every crown jewel reachable from ``start``, each with one shortest path (searched once
+    per graph)."""
+    key = (start, max_hops)
+    found: dict[str, Path] | None = graph.reached.get(key)
+    if found is None:
+        found = graph.reached[key] = _reach(graph, start, max_hops)
+    return found
+
+
+def _reach(graph: IdentityGraph, start: str, max_hops: int) -> dict[str, Path]:
     origin = graph.nodes.get(start)
     if origin is None:
         return {}
