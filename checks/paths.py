@@ -12,6 +12,8 @@ from iacguard.checks.kubernetes import ai_workload_reason
 from iacguard.aws.view import aws_view
 from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
+from iacguard.gcp.capabilities import held_classes
+from iacguard.gcp.evaluate import gcp_view
 from iacguard.graph import Edge, IdentityGraph, Node, Path, build_graph, reach
 from iacguard.k8s.identities import k8s_view
 from iacguard.model.classification import ResourceClass
@@ -466,10 +468,11 @@ def _identities_of(graph: IdentityGraph, start: str) -> list[tuple[str, list[Edg
 )
 def agent_identity_changes_infrastructure(ctx: CheckContext) -> Iterator[Finding]:
     """A Kubernetes workload that runs an agent (named or labelled as one, or classified an
-    agent) whose identities (its service account, the AWS role that account becomes, roles
-    it can assume or escalate to, accounts it can exec into) can change infrastructure or
-    permissions: Kubernetes `patch`/`update` on workloads, RBAC `escalate`/`bind`; AWS
-    modify-infrastructure or permissions-management actions.
+    agent) whose identities (its service account, the AWS role or Google service account that
+    account becomes, roles and accounts it can assume, impersonate or escalate to, accounts it
+    can exec into) can change infrastructure or permissions: Kubernetes `patch`/`update` on
+    workloads, RBAC `escalate`/`bind`; AWS modify-infrastructure or permissions-management
+    actions; Google roles holding them (`roles/owner`, `roles/editor`, IAM admin roles).
 
     Agents follow instructions found in prompts and tool output; an identity that can change
     the platform turns a prompt injection into an outage or a takeover. Critical when it can
@@ -483,6 +486,8 @@ def agent_identity_changes_infrastructure(ctx: CheckContext) -> Iterator[Finding
     view = k8s_view(ctx.index)
     accounts = {a.node_id: a for a in view.accounts.values()}
     roles = {i.node_id: i for i in aws.identities}
+    gcp = gcp_view(ctx.index)
+    google = {a.node_id: a for a in gcp.accounts}
     for node in _workloads(graph):
         if not (node.entry or "").startswith("agent") or not node.id.startswith("k8s:"):
             continue
@@ -507,6 +512,18 @@ def agent_identity_changes_infrastructure(ctx: CheckContext) -> Iterator[Finding
                                 way,
                             )
                         )
+            elif identity in google:
+                held = held_classes(gcp, google[identity])
+                for name in ("permissions-management", "modify-infrastructure"):
+                    if name not in held:
+                        continue
+                    answer, routes = held[name]
+                    severity = (
+                        Severity.CRITICAL if name == "permissions-management" else Severity.HIGH
+                    )
+                    if maybe or answer is not Tristate.YES:
+                        severity = _lower(severity)
+                    powers.append((severity, f"{identity}: {name} ({routes[0]})", way))
             elif identity in roles:
                 summary = aws.summary(roles[identity])
                 for name in ("permissions-management", "modify-infrastructure"):

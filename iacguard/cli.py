@@ -40,6 +40,10 @@ from iacguard.engine.suppression import load_baseline, render_baseline
 from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
 from iacguard.frameworks import Catalog, load_catalog
+from iacguard.gcp.evaluate import gcp_view
+from iacguard.gcp.query import gcp_query_json, gcp_query_text, looks_like_gcp, valid_permission
+from iacguard.gcp.summary import attach_gke
+from iacguard.gcp.summary import identities_json as gcp_identities_json
 from iacguard.graph import build_graph, find_paths
 from iacguard.graph.report import attach_blast_radius, paths_json, paths_text
 from iacguard.inputs import HelmOptions, LoadResult, load_inputs
@@ -145,8 +149,8 @@ ClusterOpt = Annotated[
     str | None,
     typer.Option(
         "--cluster",
-        help="The EKS cluster (aws_eks_cluster name) the charts and manifests run in, when "
-        "the inputs hold several.",
+        help="The EKS or GKE cluster (aws_eks_cluster or google_container_cluster name) the "
+        "charts and manifests run in, when the inputs hold several.",
         rich_help_panel="Identity graph",
     ),
 ]
@@ -158,7 +162,8 @@ def _scope(aws_account_id: str | None, cluster: str | None, loaded: LoadResult) 
     if cluster is not None and not cluster.strip():
         raise UsageError("--cluster: name an aws_eks_cluster of the inputs")
     accounts = tuple(sorted({a for doc in loaded.documents for a in doc.aws_accounts}))
-    return GraphScope(aws_account_id, cluster, accounts)
+    projects = tuple(sorted({p for doc in loaded.documents for p in doc.gcp_projects}))
+    return GraphScope(aws_account_id, cluster, accounts, projects)
 
 
 def _helm_options(
@@ -373,19 +378,26 @@ def query_command(
         typer.Option(
             "--identity",
             help="AWS: Terraform address (module paths included), IAM name, ARN or graph node "
-            "id (aws:iam_role/NAME). Kubernetes: system:serviceaccount:NAMESPACE:NAME or "
-            "k8s:ServiceAccount/NAMESPACE/NAME.",
+            "id (aws:iam_role/NAME). GCP: service account email, address, gcp:service_account/"
+            "EMAIL or a member (user:x, principalSet://...). Kubernetes: "
+            "system:serviceaccount:NAMESPACE:NAME or k8s:ServiceAccount/NAMESPACE/NAME.",
         ),
     ],
     action: Annotated[
         str,
-        typer.Option("--action", help="AWS: an IAM action (s3:GetObject). Kubernetes: a verb."),
+        typer.Option(
+            "--action",
+            help="AWS: an IAM action (s3:GetObject). GCP: a permission (storage.objects.get). "
+            "Kubernetes: a verb.",
+        ),
     ],
     resource: Annotated[
         str,
         typer.Option(
             "--resource",
-            help="AWS: the resource ARN [default: * (any)]. Kubernetes: RESOURCE[/SUBRESOURCE] "
+            help="AWS: the resource ARN [default: * (any)]. GCP: the resource name "
+            "(projects/_/buckets/NAME[/objects/PATH], projects/P/secrets/S...). "
+            "Kubernetes: RESOURCE[/SUBRESOURCE] "
             "(pods/exec; deployments.apps to name the API group).",
         ),
     ] = "*",
@@ -419,8 +431,20 @@ def query_command(
         resources = [r for doc in loaded.documents for r in doc.resources]
         index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         validate_cluster(index)
+        google = None if kubernetes else _gcp_principal(index, identity)
         if kubernetes:
             document = _k8s_query(index, identity, action, resource, namespace)
+        elif google is not None:
+            if namespace is not None:
+                raise UsageError("--namespace applies to Kubernetes identities only")
+            if not valid_permission(action):
+                raise UsageError(
+                    f"--action {action!r}: a Google Cloud permission is SERVICE.RESOURCE.VERB "
+                    "(storage.objects.get)"
+                )
+            view = gcp_view(index)
+            decision = view.decide(google, action, view.target(resource))
+            document = gcp_query_json(view, google, action, resource, decision)
         else:
             identities = IdentityResolver(index).identities()
             found = find_identity(identities, identity)
@@ -444,11 +468,28 @@ def query_command(
         gc.enable()
     if output_format is TextOrJson.JSON:
         _write_json(document)
+    elif google is not None:
+        sys.stdout.write(gcp_query_text(document) + "\n")
     elif kubernetes:
         sys.stdout.write(k8s_query_text(document) + "\n")
     else:
         sys.stdout.write(query_text(answer) + "\n")
     raise typer.Exit(_input_errors(loaded))
+
+
+def _gcp_principal(index: ScanIndex, identity: str) -> Any:
+    """The Google principal ``--identity`` names, when it names one (``None``: not Google)."""
+    view = gcp_view(index)
+    found = view.find(identity)
+    if found is None and looks_like_gcp(identity):
+        names = [p.node_id for p in view.principals()]
+        close = difflib.get_close_matches(identity, names, n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"--identity {identity!r}: no such Google Cloud principal "
+            f"({len(names)} in the inputs){hint}"
+        )
+    return found
 
 
 def _k8s_query(
@@ -481,8 +522,8 @@ def identities_command(
     aws_account_id: AwsAccountOpt = None,
     cluster: ClusterOpt = None,
 ) -> None:
-    """Every identity (AWS roles, users and groups; Kubernetes service accounts): who can
-    become it and what it can do."""
+    """Every identity (AWS roles, users and groups; GCP service accounts and members; Kubernetes
+    service accounts): who can become it and what it can do."""
     gc.disable()
     try:
         helm = _helm_options(
@@ -497,7 +538,9 @@ def identities_command(
         document["identities"] += [
             account_json(kubernetes, a) for a in kubernetes.sorted_accounts()
         ]
+        document["identities"] += gcp_identities_json(index)
         attach_federations(index, document)
+        attach_gke(index, document)
         attach_blast_radius(build_graph(index), document)
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None

@@ -14,7 +14,9 @@ resources that already exist, its prior value) with two kinds of markers:
                 "before", planned_values and prior_state, and marks it true in
                 after_sensitive / before_sensitive / sensitive_values.
 
-From those declarations the script derives, so that they cannot disagree:
+From those declarations (`R`, and the configuration blocks `cfg`), the
+provider-independent examples/_plan_builder.py, shared with
+examples/gcp-stack/build_plan.py, derives so that they cannot disagree:
 resource_changes (after, after_unknown, after_sensitive, before_sensitive),
 planned_values, prior_state (with depends_on), configuration (expressions with
 Terraform's reference-prefix lists), output_changes and relevant_attributes.
@@ -29,12 +31,14 @@ Usage:  python examples/ai-stack/build_plan.py
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
-import re
+import sys
 import zlib
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _plan_builder import UL, Plan, S, U, c, e, jsonencode, r  # noqa: E402
 
 TERRAFORM_VERSION = "1.9.8"
 TIMESTAMP = "2024-11-05T09:14:27Z"
@@ -75,119 +79,8 @@ CA_DATA = _fake_ca_bundle()
 
 
 # ---------------------------------------------------------------------------
-# Value markers and the derivations Terraform applies to planned values
-# ---------------------------------------------------------------------------
-
-class _Unknown:
-    def __init__(self, kind: str) -> None:
-        self.kind = kind  # "primitive" | "list" | "map"
-
-    def __repr__(self) -> str:
-        return {"primitive": "U", "list": "UL", "map": "UM"}[self.kind]
-
-
-U = _Unknown("primitive")
-UL = _Unknown("list")
-UM = _Unknown("map")
-
-
-class S:
-    """A sensitive value (the value itself is still written, as Terraform does)."""
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-
-_OMIT = object()
-
-
-def unmark(v):
-    """The value with sensitive markers removed (must be wholly known)."""
-    if isinstance(v, S):
-        return unmark(v.value)
-    if isinstance(v, _Unknown):
-        raise ValueError("unknown value where a known one is required")
-    if isinstance(v, dict):
-        return {k: unmark(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [unmark(x) for x in v]
-    return v
-
-
-def omit_unknowns(v):
-    """Terraform's omitUnknowns: drop unknown attributes, null unknown list items."""
-    if isinstance(v, S):
-        return omit_unknowns(v.value)
-    if isinstance(v, _Unknown):
-        return _OMIT
-    if isinstance(v, dict):
-        out = {}
-        for k, x in v.items():
-            r = omit_unknowns(x)
-            if r is not _OMIT:
-                out[k] = r
-        return out
-    if isinstance(v, list):
-        return [None if (r := omit_unknowns(x)) is _OMIT else r for x in v]
-    return v
-
-
-def wholly_known(v) -> bool:
-    if isinstance(v, S):
-        return wholly_known(v.value)
-    if isinstance(v, _Unknown):
-        return False
-    if isinstance(v, dict):
-        return all(wholly_known(x) for x in v.values())
-    if isinstance(v, list):
-        return all(wholly_known(x) for x in v)
-    return True
-
-
-def unknown_as_bool(v):
-    """Terraform's unknownAsBool (the after_unknown skeleton)."""
-    if isinstance(v, S):
-        return unknown_as_bool(v.value)
-    if isinstance(v, _Unknown):
-        return True
-    if isinstance(v, dict):
-        out = {}
-        for k, x in v.items():
-            b = unknown_as_bool(x)
-            if b is not False:
-                out[k] = b
-        return out
-    if isinstance(v, list):
-        return [unknown_as_bool(x) for x in v]
-    return False
-
-
-def sensitive_as_bool(v):
-    """Terraform's SensitiveAsBool (after_sensitive / sensitive_values skeleton)."""
-    if isinstance(v, S):
-        return True
-    if isinstance(v, _Unknown):
-        return {"primitive": False, "list": [], "map": {}}[v.kind]
-    if isinstance(v, dict):
-        out = {}
-        for k, x in v.items():
-            b = sensitive_as_bool(x)
-            if b is not False:
-                out[k] = b
-        return out
-    if isinstance(v, list):
-        return [sensitive_as_bool(x) for x in v]
-    return False
-
-
-# ---------------------------------------------------------------------------
 # IAM policy JSON as the functions/providers render it
 # ---------------------------------------------------------------------------
-
-def jsonencode(obj) -> str:
-    """HCL jsonencode(): object keys sorted, no whitespace."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
-
 
 def iam_normalized(doc: dict) -> str:
     """How aws_iam_role_policy stores a policy: Version first, statements' keys sorted."""
@@ -255,74 +148,17 @@ def policy_document(statements: list[dict]) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Resource registry
+# The plan
 # ---------------------------------------------------------------------------
 
-_ADDR = re.compile(
-    r'^(?P<module>(?:module\.[A-Za-z0-9_-]+\.)*)(?P<data>data\.)?'
-    r'(?P<type>[A-Za-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<index>\[(?:"[^"]*"|\d+)\])?$'
-)
+PLAN = Plan(terraform_version=TERRAFORM_VERSION, timestamp=TIMESTAMP, providers=PROVIDERS,
+            schema_versions=SCHEMA_VERSIONS, default_provider="aws")
 
-ACTIONS = {
-    "create": ["create"],
-    "read": ["read"],
-    "no-op": ["no-op"],
-    "update": ["update"],
-    "delete": ["delete"],
-    "replace": ["delete", "create"],
-}
-
-RESOURCES: list["R"] = []
-
-
-class R:
-    """One resource instance in the plan.
-
-    action: create | read | no-op | update | delete | replace
-    before: prior (refreshed) value, for resources that already exist
-    after:  planned value (for no-op it is `before`; for update it is `before`
-            with `changes` applied)
-    deps:   state dependencies, only for resources no longer in configuration
-    """
-
-    def __init__(self, address, action, *, before=None, after=None, changes=None,
-                 reason=None, previous_address=None, replace_paths=None, deps=None):
-        m = _ADDR.match(address)
-        if not m:
-            raise ValueError(address)
-        self.address = address
-        self.module = m["module"][:-1] if m["module"] else ""
-        self.mode = "data" if m["data"] else "managed"
-        self.type = m["type"]
-        self.name = m["name"]
-        self.index = json.loads(m["index"][1:-1]) if m["index"] else None
-        self.action = action
-        self.before = before
-        if action == "no-op":
-            after = before
-        elif action == "update":
-            after = {**before, **changes}
-        elif action == "delete":
-            after = None
-        self.after = after
-        self.reason = reason
-        self.previous_address = previous_address
-        self.replace_paths = replace_paths
-        self.deps = deps
-        self.provider_name = PROVIDERS[self.type.split("_", 1)[0]]
-        self.schema_version = SCHEMA_VERSIONS.get(self.type, 0)
-        RESOURCES.append(self)
-
-    @property
-    def config_address(self) -> str:
-        """Module-qualified address of the configuration block (no index)."""
-        local = ("data." if self.mode == "data" else "") + f"{self.type}.{self.name}"
-        return f"{self.module}.{local}" if self.module else local
-
-    def sort_key(self):
-        # Terraform orders by module, then mode (data before managed), type, name, key.
-        return (self.module, self.mode != "data", self.type, self.name,
-                "" if self.index is None else str(self.index))
+# R(address, action, *, before=, after=, changes=, reason=, previous_address=,
+# replace_paths=, deps=) declares one resource instance; cfg(address, expressions,
+# *, depends_on=, for_each=, provider=) one configuration block.
+R = PLAN.resource
+cfg = PLAN.block
 
 
 CANONICAL_USER_ID = "0b6d1a9e4f2c7b3a8e5d0c9f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b"
@@ -1578,92 +1414,6 @@ PRIOR_DATA = {
 # Configuration (what `terraform show -json` prints under "configuration")
 # ---------------------------------------------------------------------------
 
-_SUBJECT_HEADS = {"var", "local", "each", "count", "path", "self", "terraform"}
-
-
-def _split(ref: str) -> list[str]:
-    return re.findall(r'\[[^\]]*\]|[^.\[\]]+', ref)
-
-
-def _join(tokens: list[str]) -> str:
-    out = ""
-    for t in tokens:
-        out += t if t.startswith("[") else ("." + t if out else t)
-    return out
-
-
-def _subject(tokens: list[str]) -> list[str]:
-    """The referenceable object a traversal starts with."""
-    head = tokens[0]
-    if head in _SUBJECT_HEADS or head == "module":
-        return tokens[:2]
-    n = 3 if head == "data" else 2
-    if len(tokens) > n and tokens[n].startswith("["):
-        n += 1
-    return tokens[:n]
-
-
-def expand_reference(ref: str) -> list[str]:
-    """Terraform's list for one reference: the reference, each shorter prefix of
-    its remaining traversal, the object, and (for an instance) the resource or
-    (for a module output) the module call."""
-    tokens = _split(ref)
-    subj = _subject(tokens)
-    rem = tokens[len(subj):]
-    out = []
-    if tokens[0] == "module":
-        return [ref, _join(tokens[:2])] if len(tokens) > 2 else [ref]
-    while rem:
-        out.append(_join(subj + rem))
-        rem = rem[:-1]
-    out.append(_join(subj))
-    if tokens[0] not in _SUBJECT_HEADS and subj[-1].startswith("["):
-        out.append(_join(subj[:-1]))
-    return out
-
-
-class _Refs(dict):
-    """{"references": [...]} that remembers the references as written."""
-
-    def __init__(self, refs):
-        super().__init__(references=[x for ref in refs for x in expand_reference(ref)])
-        self.written = list(refs)
-
-
-def r(*refs: str) -> dict:
-    """An expression that references other objects (refs as written in HCL)."""
-    return _Refs(refs)
-
-
-def c(value) -> dict:
-    """A constant expression."""
-    return {"constant_value": value}
-
-
-def e() -> dict:
-    """A function call without references (e.g. jsonencode of literals, toset)."""
-    return {}
-
-
-def cfg(address, expressions=None, *, depends_on=None, for_each=None, provider="aws"):
-    m = _ADDR.match(address)
-    entry = {
-        "address": address,
-        "mode": "data" if m["data"] else "managed",
-        "type": m["type"],
-        "name": m["name"],
-        "provider_config_key": provider,
-    }
-    if expressions:
-        entry["expressions"] = dict(sorted(expressions.items()))
-    entry["schema_version"] = SCHEMA_VERSIONS.get(m["type"], 0)
-    if for_each is not None:
-        entry["for_each_expression"] = for_each
-    if depends_on:
-        entry["depends_on"] = depends_on
-    return entry
-
-
 PROVIDER_CONFIG = {
     "aws": {
         "name": "aws",
@@ -2130,301 +1880,17 @@ MODULE_CALLS = {
 }
 
 
-# ---------------------------------------------------------------------------
-# Reference resolution (state depends_on, relevant_attributes)
-# ---------------------------------------------------------------------------
-
-def _walk_refs(expr):
-    """Every reference written in an expression tree (nested blocks included)."""
-    if isinstance(expr, _Refs):
-        yield from expr.written
-    elif isinstance(expr, dict):
-        for v in expr.values():
-            yield from _walk_refs(v)
-    elif isinstance(expr, list):
-        for v in expr:
-            yield from _walk_refs(v)
-
-
-def _qualify(module: str, addr: str) -> str:
-    return f"{module}.{addr}" if module else addr
-
-
-def _config_blocks():
-    """(module path, config entry) for every resource block."""
-    for entry in ROOT_RESOURCES:
-        yield "", entry
-    for name, call in MODULE_CALLS.items():
-        for entry in call["module"]["resources"]:
-            yield f"module.{name}", entry
-
-
-def _resolve(module: str, ref: str, seen=None):
-    """Follow a reference through variables, locals and module outputs down to
-    the resources it reads: yields (resource address, attribute path)."""
-    seen = set() if seen is None else seen
-    key = (module, ref)
-    if key in seen:
-        return
-    seen.add(key)
-    tokens = _split(ref)
-    head = tokens[0]
-    if head == "var":
-        if module:
-            call = MODULE_CALLS[module.split(".")[1]]
-            expr = call["expressions"].get(tokens[1], {})
-            for inner in _walk_refs(expr):
-                yield from _resolve("", inner, seen)
-        return
-    if head == "local":
-        for inner in _walk_refs(LOCALS.get(tokens[1], {})):
-            yield from _resolve(module, inner, seen)
-        return
-    if head == "module":
-        out = MODULE_CALLS[tokens[1]]["module"]["outputs"][tokens[2]]["expression"]
-        for inner in _walk_refs(out):
-            yield from _resolve(f"module.{tokens[1]}", inner, seen)
-        return
-    if head in _SUBJECT_HEADS:
-        return
-    subj = _subject(tokens)
-    attr = []
-    for t in tokens[len(subj):]:
-        if t.startswith("["):
-            inner = t[1:-1]
-            attr.append(int(inner) if inner.isdigit() else json.loads(inner))
-        else:
-            attr.append(t)
-    yield _qualify(module, _join(subj)), attr
-
-
-def _config_resource(addr: str) -> str:
-    """Strip an instance key: kubernetes_namespace_v1.workload["x"] -> ...workload."""
-    return re.sub(r'\[[^\]]*\]$', "", addr)
-
-
-def _direct_deps():
-    deps = {}
-    for module, entry in _config_blocks():
-        addr = _qualify(module, entry["address"])
-        found = set()
-        for ref in _walk_refs(entry.get("expressions", {})):
-            for target, _ in _resolve(module, ref):
-                found.add(_config_resource(target))
-        for d in entry.get("depends_on", []):
-            found.add(_qualify(module, d))
-        deps[addr] = found
-    return deps
-
-
-def state_dependencies(res: R) -> list[str]:
-    if res.deps is not None:
-        return sorted(res.deps)
-    direct = _direct_deps()
-    out, todo = set(), list(direct.get(res.config_address, ()))
-    while todo:
-        d = todo.pop()
-        if d not in out:
-            out.add(d)
-            todo.extend(direct.get(d, ()))
-    return sorted(out)
-
-
-def relevant_attributes() -> list[dict]:
-    """Resource attributes that the planned changes read (Terraform lists these so
-    that drift in them can be reported)."""
-    changing = {res.config_address for res in RESOURCES if res.action != "no-op"}
-    found = {}
-    for module, entry in _config_blocks():
-        if _qualify(module, entry["address"]) not in changing:
-            continue
-        for ref in _walk_refs(entry.get("expressions", {})):
-            for target, attr in _resolve(module, ref):
-                found[(target, json.dumps(attr))] = {"resource": target, "attribute": attr}
-    for name, expr in ROOT_OUTPUTS.items():
-        before, after = OUTPUT_VALUES[name]
-        if before is not None and before == after:
-            continue
-        for ref in _walk_refs(expr):
-            for target, attr in _resolve("", ref):
-                found[(target, json.dumps(attr))] = {"resource": target, "attribute": attr}
-    return [found[k] for k in sorted(found)]
-
-
-# ---------------------------------------------------------------------------
-# Assembly
-# ---------------------------------------------------------------------------
-
-def _identity(res: R) -> dict:
-    out = {"address": res.address, "mode": res.mode, "type": res.type, "name": res.name}
-    if res.index is not None:
-        out["index"] = res.index
-    out["provider_name"] = res.provider_name
-    return out
-
-
-def _state_entry(address, mode, type_, name, index, provider_name, value) -> dict:
-    out = {"address": address, "mode": mode, "type": type_, "name": name}
-    if index is not None:
-        out["index"] = index
-    out["provider_name"] = provider_name
-    out["schema_version"] = SCHEMA_VERSIONS.get(type_, 0)
-    values = omit_unknowns(value)
-    if values:
-        out["values"] = values
-    out["sensitive_values"] = sensitive_as_bool(value)
-    return out
-
-
-def _module_tree(entries: list[tuple[str, dict]], *, data_first: bool) -> dict:
-    """Group (module path, entry) pairs into root_module / child_modules."""
-    def order(e):
-        if data_first:
-            return (e["mode"] != "data", e["type"], e["name"], json.dumps(e.get("index")))
-        return e["address"]
-
-    root = sorted((e for m, e in entries if not m), key=order)
-    children = {}
-    for m, e in entries:
-        if m:
-            children.setdefault(m, []).append(e)
-    tree = {}
-    if root:
-        tree["resources"] = root
-    if children:
-        tree["child_modules"] = [
-            {"resources": sorted(children[m], key=order), "address": m} for m in sorted(children)
-        ]
-    return tree
-
-
-def resource_changes() -> list[dict]:
-    out = []
-    for res in sorted(RESOURCES, key=R.sort_key):
-        entry = {"address": res.address}
-        if res.previous_address:
-            entry["previous_address"] = res.previous_address
-        if res.module:
-            entry["module_address"] = res.module
-        entry.update({k: v for k, v in _identity(res).items() if k != "address"})
-        after = res.after
-        change = {
-            "actions": ACTIONS[res.action],
-            "before": None if res.before is None else unmark(res.before),
-            "after": None if after is None else omit_unknowns(after),
-            "after_unknown": {} if after is None or wholly_known(after) else unknown_as_bool(after),
-            "before_sensitive": False if res.before is None else sensitive_as_bool(res.before),
-            "after_sensitive": False if after is None else sensitive_as_bool(after),
-        }
-        if res.replace_paths:
-            change["replace_paths"] = res.replace_paths
-        entry["change"] = change
-        if res.reason:
-            entry["action_reason"] = res.reason
-        out.append(entry)
-    return out
-
-
-def planned_values() -> dict:
-    entries = []
-    for res in RESOURCES:
-        if res.action == "delete":
-            continue
-        e = _state_entry(res.address, res.mode, res.type, res.name, res.index, res.provider_name, res.after)
-        entries.append((res.module, e))
-    outputs = {}
-    for name in sorted(OUTPUT_VALUES):
-        _, after = OUTPUT_VALUES[name]
-        outputs[name] = {"sensitive": False} if isinstance(after, _Unknown) else {
-            "sensitive": False, "type": "string", "value": after}
-    return {"outputs": outputs, "root_module": _module_tree(entries, data_first=False)}
-
-
-def prior_state() -> dict:
-    entries = []
-    for address, values in PRIOR_DATA.items():
-        m = _ADDR.match(address)
-        entries.append(("", _state_entry(address, "data", m["type"], m["name"], None, PROVIDERS["aws"], values)))
-    for res in RESOURCES:
-        if res.before is None:
-            continue
-        e = _state_entry(res.address, res.mode, res.type, res.name, res.index, res.provider_name, res.before)
-        deps = state_dependencies(res)
-        if deps:
-            e["depends_on"] = deps
-        entries.append((res.module, e))
-    # Outputs re-evaluated during the refresh: those whose value is known.
-    outputs = {}
-    for name in sorted(OUTPUT_VALUES):
-        _, after = OUTPUT_VALUES[name]
-        if not isinstance(after, _Unknown):
-            outputs[name] = {"sensitive": False, "value": after, "type": "string"}
-    return {
-        "format_version": "1.0",
-        "terraform_version": TERRAFORM_VERSION,
-        "values": {"outputs": outputs, "root_module": _module_tree(entries, data_first=True)},
-    }
-
-
-def output_changes() -> dict:
-    out = {}
-    for name in sorted(OUTPUT_VALUES):
-        before, after = OUTPUT_VALUES[name]
-        change = {"actions": ["create"] if before is None else (["no-op"] if before == after else ["update"]),
-                  "before": before}
-        if not isinstance(after, _Unknown):
-            change["after"] = after
-        change.update({"after_unknown": isinstance(after, _Unknown), "before_sensitive": False, "after_sensitive": False})
-        out[name] = change
-    return out
-
-
-def configuration() -> dict:
-    def module_block(mod):
-        return {
-            "outputs": mod["outputs"],
-            "resources": sorted(mod["resources"], key=lambda e: e["address"]),
-            "variables": mod["variables"],
-        }
-
-    root = {
-        "outputs": {name: {"expression": expr} for name, expr in ROOT_OUTPUTS.items()},
-        "resources": sorted(ROOT_RESOURCES, key=lambda e: e["address"]),
-        "module_calls": {
-            name: {"source": call["source"], "expressions": call["expressions"], "module": module_block(call["module"])}
-            for name, call in sorted(MODULE_CALLS.items())
-        },
-        "variables": ROOT_VARIABLES,
-    }
-    return {"provider_config": PROVIDER_CONFIG, "root_module": root}
-
-
-def build_plan() -> dict:
-    return {
-        "format_version": "1.2",
-        "terraform_version": TERRAFORM_VERSION,
-        "variables": {name: {"value": value} for name, value in sorted(VARIABLE_VALUES.items())},
-        "planned_values": planned_values(),
-        "resource_changes": resource_changes(),
-        "output_changes": output_changes(),
-        "prior_state": prior_state(),
-        "configuration": configuration(),
-        "relevant_attributes": relevant_attributes(),
-        "timestamp": TIMESTAMP,
-        "applyable": True,
-        "complete": True,
-        "errored": False,
-    }
-
-
 def main() -> None:
-    plan = build_plan()
-    # Round-trip through json so that shared sub-structures (the module block
-    # used by both module calls) are plain data.
-    text = json.dumps(json.loads(json.dumps(plan)), indent=2) + "\n"
-    out = Path(__file__).resolve().parent / "plan.json"
-    out.write_text(text, encoding="utf-8")
-    print(f"wrote {out} ({len(plan['resource_changes'])} resource changes)")
+    PLAN.provider_config = PROVIDER_CONFIG
+    PLAN.locals = LOCALS
+    PLAN.root_variables = ROOT_VARIABLES
+    PLAN.variable_values = VARIABLE_VALUES
+    PLAN.root_outputs = ROOT_OUTPUTS
+    PLAN.output_values = OUTPUT_VALUES
+    PLAN.root_resources = ROOT_RESOURCES
+    PLAN.module_calls = MODULE_CALLS
+    PLAN.prior_data = PRIOR_DATA
+    PLAN.write(Path(__file__).resolve().parent / "plan.json")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from iacguard.aws.identities import AwsIdentity
 from iacguard.aws.trust import TrustedPrincipal, trusted_by
 from iacguard.aws.view import AwsView, aws_view
 from iacguard.engine.context import ScanIndex
+from iacguard.gcp.summary import gcp_text
 from iacguard.graph.report import blast_text
 
 
@@ -76,6 +77,11 @@ def identities_text(document: dict[str, Any]) -> str:
     for item in document["identities"]:
         if item["provider"] == "kubernetes":
             lines.extend(_k8s_text(item))
+            continue
+        if item["provider"] == "gcp":
+            lines.extend(gcp_text(item))
+            lines.extend(_blast_lines(item))
+            lines.append("")
             continue
         lines.append(f"{item['id']}  ({item['address']})")
         for trust in item["trusted_by"]:

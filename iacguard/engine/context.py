@@ -42,6 +42,8 @@ class GraphScope:
     cluster: str | None = None
     provider_accounts: tuple[str, ...] = ()
     """The accounts the plans' ``aws`` provider configurations pin."""
+    gcp_projects: tuple[str, ...] = ()
+    """The default projects of the plans' ``google`` provider configurations."""
 
 
 class ScanIndex:

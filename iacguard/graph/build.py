@@ -40,6 +40,7 @@ from iacguard.aws.stores import (
 )
 from iacguard.aws.view import AwsView, aws_view
 from iacguard.engine.context import ScanIndex
+from iacguard.graph.gcp import GcpLayer
 from iacguard.graph.model import Edge, IdentityGraph, Node
 from iacguard.k8s.federation import federations
 from iacguard.k8s.identities import KubernetesView, ServiceAccount, k8s_view
@@ -176,12 +177,15 @@ class _Builder:
         self.resources_by_address: dict[str, Resource] = {}
         self._matched: dict[tuple[str, str], list[tuple[int, Tristate]]] = {}
         self._policies: dict[str, bool] = {}
+        self.jewel_classes = JEWEL_CLASSES
+        self.gcp = GcpLayer(self)
 
     # -- nodes ---------------------------------------------------------------------------
 
     def build(self) -> IdentityGraph:
         self._jewels()
         self._aws_identities()
+        self.gcp.add_nodes()
         self._kubernetes()
         self._aws_workloads()
         for edges in self.graph.edges.values():
@@ -353,7 +357,12 @@ class _Builder:
                     evidence=(edge.as_json(),),
                 )
             )
+        for account_id, edges in self.gcp.federations().items():
+            federated.setdefault(account_id, []).extend(edges)
         node_pools = self._node_pools()
+        gke_pools = self.gcp.node_pools()
+        if gke_pools:
+            node_pools = self._with_gke(node_pools, gke_pools)
         for account in k8s.sorted_accounts():
             node = self.graph.add(
                 Node(
@@ -513,6 +522,35 @@ class _Builder:
             else:
                 answer, why = Tristate.YES, f"the only EKS cluster of the inputs, {name}"
             found.append((pool.id, answer, why))
+        return found
+
+    def _with_gke(
+        self,
+        eks: list[tuple[str, Tristate, str]],
+        gke: list[tuple[str, str, Tristate, str]],
+    ) -> list[tuple[str, Tristate, str]]:
+        """The EKS clusters' node entries and the GKE clusters', with one answer for which
+        cluster the pods run in."""
+        chosen = self.index.scope.cluster
+        found = list(eks)
+        for name, node_id, _answer, _why in gke:
+            if chosen is not None:
+                if name != chosen:
+                    continue
+                found.append((node_id, Tristate.YES, f"--cluster {chosen}"))
+            elif len(eks) + len(gke) > 1:
+                found.append(
+                    (
+                        node_id,
+                        Tristate.MAYBE,
+                        f"one of {len(eks) + len(gke)} clusters in the inputs: --cluster says "
+                        "which one runs the pods",
+                    )
+                )
+            else:
+                found.append((node_id, Tristate.YES, f"the only cluster of the inputs, {name}"))
+        if len(found) > 1 and chosen is None:
+            found = [(n, Tristate.MAYBE if a is Tristate.YES else a, w) for n, a, w in found]
         return found
 
     def _imds(self, group: Resource) -> tuple[Tristate, str]:
@@ -925,7 +963,12 @@ class _LazyAccount:
         self.account = account
 
     def __call__(self) -> list[Edge]:
-        return self.builder.k8s_edges(self.account)
+        edges = self.builder.k8s_edges(self.account)
+        layer = self.builder.gcp
+        if layer.direct_kubernetes:
+            principal = layer.view.kubernetes_principal(self.account.namespace, self.account.name)
+            edges.extend(layer.edges(principal, self.account.node_id))
+        return edges
 
 
 class _Explain:

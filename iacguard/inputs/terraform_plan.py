@@ -160,6 +160,7 @@ def load_plan(name: str, document: dict[str, Any]) -> InputDocument:
         warnings=tuple(warnings),
         variables=variables,
         aws_accounts=accounts,
+        gcp_projects=_provider_projects(document.get("configuration"), variables),
     )
 
 
@@ -190,6 +191,27 @@ def _provider_accounts(configuration: Any) -> tuple[str, ...]:
             )
             if match:
                 found.add(match.group(1))
+    return tuple(sorted(found))
+
+
+def _provider_projects(configuration: Any, variables: dict[str, object]) -> tuple[str, ...]:
+    """The default projects of the configuration's ``google`` and ``google-beta`` providers:
+    a constant ``project``, or ``var.x`` whose root value the plan holds."""
+    found: set[str] = set()
+    providers = configuration.get("provider_config") if isinstance(configuration, dict) else None
+    for provider in (providers or {}).values() if isinstance(providers, dict) else ():
+        if not isinstance(provider, dict) or provider.get("name") not in ("google", "google-beta"):
+            continue
+        expressions = provider.get("expressions")
+        project = expressions.get("project") if isinstance(expressions, dict) else None
+        if not isinstance(project, dict):
+            continue
+        value = project.get("constant_value")
+        for reference in project.get("references") or ():
+            if isinstance(reference, str) and reference.startswith("var."):
+                value = variables.get(reference.removeprefix("var."))
+        if isinstance(value, str) and value:
+            found.add(value)
     return tuple(sorted(found))
 
 

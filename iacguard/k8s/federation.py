@@ -208,7 +208,7 @@ def _federations(index: ScanIndex) -> list[Federation]:
 
 
 def validate_cluster(index: ScanIndex) -> None:
-    """Raise a usage error when ``--cluster`` names no EKS cluster of the inputs."""
+    """Raise a usage error when ``--cluster`` names no EKS or GKE cluster of the inputs."""
     _Clusters(index)
 
 
@@ -229,9 +229,11 @@ class _Clusters:
             self.by_address[cluster.address] = name if isinstance(name, str) else cluster.address
         self.names = sorted(set(self.by_address.values()))
         self.chosen = index.scope.cluster
-        if self.chosen is not None and self.names and self.chosen not in self.names:
+        gke = {c.get("name") for c in index.planned("google_container_cluster")}
+        every = sorted({*self.names, *(n for n in gke if isinstance(n, str))})
+        if self.chosen is not None and every and self.chosen not in every:
             raise UsageError(
-                f"--cluster {self.chosen}: the inputs hold the EKS clusters {', '.join(self.names)}"
+                f"--cluster {self.chosen}: the inputs hold the clusters {', '.join(every)}"
             )
 
     def of_provider(self, principal: str) -> str | None:

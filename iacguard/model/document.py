@@ -47,6 +47,9 @@ class InputDocument:
     aws_accounts: tuple[str, ...] = ()
     """AWS accounts the plan's ``aws`` provider configurations name (``allowed_account_ids``,
     the account of ``assume_role``'s ``role_arn``), when written as constants."""
+    gcp_projects: tuple[str, ...] = ()
+    """Google Cloud projects the plan's ``google`` provider configurations name as their default
+    ``project`` (a constant, or a root variable with a known value)."""
     errors: tuple[str, ...] = ()
     """Parts of the input that could not be read (a malformed document of a manifest stream):
     the rest is loaded, and the command exits 2 after reporting it."""

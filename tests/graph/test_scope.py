@@ -167,7 +167,7 @@ def test_an_unknown_cluster_is_a_usage_error(run_cli: Any, tmp_path: Path) -> No
         result = run_cli(command, plan, manifests, *extra, "--cluster", "gamma")
         assert result.returncode == 2, (command, result.stderr)
         assert result.stderr.strip().endswith(
-            "--cluster gamma: the inputs hold the EKS clusters alpha, beta"
+            "--cluster gamma: the inputs hold the clusters alpha, beta"
         ), command
 
 
