@@ -5,6 +5,12 @@ They register through the ``iacguard.checks`` entry-point group (entry point ``i
 subject; every check is listed here explicitly, nothing registers itself on import.
 """
 
+from iacguard.checks.azure import (
+    federated_credential_broad_subject,
+    key_vault_broad_secret_read,
+    openai_key_auth_or_public,
+    privileged_role_on_workload_identity,
+)
 from iacguard.checks.credentials import (
     aws_iam_access_key,
     azure_application_password,
@@ -90,17 +96,21 @@ CHECKS: tuple[Check, ...] = (
     default_compute_broad_scope,
     exposed_workload_reaches_crown_jewel,
     exposed_workload_token,
+    federated_credential_broad_subject,
     gcp_service_account_key,
     gpu_workload_host_access,
     identity_exceeds_max_access,
     identity_shared_by_ci_and_workloads,
     impersonation_escalation,
     k8s_secret_cloud_credentials,
+    key_vault_broad_secret_read,
     ml_tool_auth_disabled,
     model_server_image_unpinned,
     oidc_trust_wildcard_subject,
+    openai_key_auth_or_public,
     pass_role_escalation,
     pod_create_exec_rights,
+    privileged_role_on_workload_identity,
     provider_unconditioned,
     public_iam_member,
     rbac_escalation_rights,

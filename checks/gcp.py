@@ -97,9 +97,7 @@ def basic_role_on_service_account(ctx: CheckContext) -> Iterator[Finding]:
         elif member.kind in _WORKLOAD_MEMBERS:
             accounts = [member.text]
         elif member.kind == "unknown":
-            accounts = sorted(
-                a.address for a in view.accounts if view.member_matches(grant, a)[0] is Tristate.YES
-            )
+            accounts = sorted(view.linked_accounts(grant))
         if not accounts:
             continue
         conditional = grant.condition is not None or bool(grant.conflicts)
@@ -597,7 +595,7 @@ def _disabled(resource: Resource) -> bool:
     inspects=("google_iam_workload_identity_pool_provider",),
     frameworks={
         "nist-csf-2.0": ["PR.AA-01", "PR.AA-05"],
-        "owasp-nhi-2025": ["NHI3"],
+        "owasp-nhi-2025": ["NHI4", "NHI6"],
         "owasp-agentic-top10-2026": ["ASI03"],
         "mitre-atlas": ["AML.T0010"],
     },

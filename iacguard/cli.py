@@ -32,6 +32,9 @@ from iacguard.aws.identities import IdentityResolver, find_identity
 from iacguard.aws.query import answer_query, close_matches
 from iacguard.aws.render import query_json, query_text
 from iacguard.aws.summary import identities_json, identities_text
+from iacguard.azure.evaluate import azure_view, valid_action
+from iacguard.azure.summary import attach_aks, azure_query_json
+from iacguard.azure.summary import identities_json as azure_identities_json
 from iacguard.config import Config, find_and_load_config
 from iacguard.engine import Check, ScanIndex, discover_checks
 from iacguard.engine.context import GraphScope
@@ -41,7 +44,7 @@ from iacguard.errors import IacguardError, UsageError
 from iacguard.findings import FailOn
 from iacguard.frameworks import Catalog, load_catalog
 from iacguard.gcp.evaluate import gcp_view
-from iacguard.gcp.query import gcp_query_json, gcp_query_text, looks_like_gcp, valid_permission
+from iacguard.gcp.query import gcp_query_json, grants_query_text, looks_like_gcp, valid_permission
 from iacguard.gcp.summary import attach_gke
 from iacguard.gcp.summary import identities_json as gcp_identities_json
 from iacguard.graph import build_graph, find_paths
@@ -432,6 +435,7 @@ def query_command(
         index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
         validate_cluster(index)
         google = None if kubernetes else _gcp_principal(index, identity)
+        azure = None if kubernetes or google else _azure_principal(index, identity)
         if kubernetes:
             document = _k8s_query(index, identity, action, resource, namespace)
         elif google is not None:
@@ -445,6 +449,17 @@ def query_command(
             view = gcp_view(index)
             decision = view.decide(google, action, view.target(resource))
             document = gcp_query_json(view, google, action, resource, decision)
+        elif azure is not None:
+            if namespace is not None:
+                raise UsageError("--namespace applies to Kubernetes identities only")
+            if not valid_action(action):
+                raise UsageError(
+                    f"--action {action!r}: an Azure operation is Microsoft.PROVIDER/TYPE/.../"
+                    "OPERATION (Microsoft.Storage/storageAccounts/listKeys/action)"
+                )
+            azure_index = azure_view(index)
+            verdict = azure_index.decide(azure, action, azure_index.target(resource))
+            document = azure_query_json(azure_index, azure, action, resource, verdict)
         else:
             identities = IdentityResolver(index).identities()
             found = find_identity(identities, identity)
@@ -468,8 +483,8 @@ def query_command(
         gc.enable()
     if output_format is TextOrJson.JSON:
         _write_json(document)
-    elif google is not None:
-        sys.stdout.write(gcp_query_text(document) + "\n")
+    elif google is not None or azure is not None:
+        sys.stdout.write(grants_query_text(document) + "\n")
     elif kubernetes:
         sys.stdout.write(k8s_query_text(document) + "\n")
     else:
@@ -488,6 +503,20 @@ def _gcp_principal(index: ScanIndex, identity: str) -> Any:
         raise UsageError(
             f"--identity {identity!r}: no such Google Cloud principal "
             f"({len(names)} in the inputs){hint}"
+        )
+    return found
+
+
+def _azure_principal(index: ScanIndex, identity: str) -> Any:
+    """The Azure identity ``--identity`` names, when it names one (``None``: not Azure)."""
+    view = azure_view(index)
+    found = view.find(identity)
+    if found is None and identity.startswith(("azure:", "azurerm_", "azuread_")):
+        names = [p.node_id for p in view.identities]
+        close = difflib.get_close_matches(identity, names, n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"--identity {identity!r}: no such Azure identity ({len(names)} in the inputs){hint}"
         )
     return found
 
@@ -539,8 +568,10 @@ def identities_command(
             account_json(kubernetes, a) for a in kubernetes.sorted_accounts()
         ]
         document["identities"] += gcp_identities_json(index)
+        document["identities"] += azure_identities_json(index)
         attach_federations(index, document)
         attach_gke(index, document)
+        attach_aks(index, document)
         attach_blast_radius(build_graph(index), document)
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None

@@ -8,6 +8,7 @@ from typing import Any
 from iacguard.aws.identities import AwsIdentity
 from iacguard.aws.trust import TrustedPrincipal, trusted_by
 from iacguard.aws.view import AwsView, aws_view
+from iacguard.azure.summary import azure_text
 from iacguard.engine.context import ScanIndex
 from iacguard.gcp.summary import gcp_text
 from iacguard.graph.report import blast_text
@@ -78,8 +79,8 @@ def identities_text(document: dict[str, Any]) -> str:
         if item["provider"] == "kubernetes":
             lines.extend(_k8s_text(item))
             continue
-        if item["provider"] == "gcp":
-            lines.extend(gcp_text(item))
+        if item["provider"] in ("gcp", "azure"):
+            lines.extend(gcp_text(item) if item["provider"] == "gcp" else azure_text(item))
             lines.extend(_blast_lines(item))
             lines.append("")
             continue

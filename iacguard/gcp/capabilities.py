@@ -177,7 +177,7 @@ def impersonations(view: GcpView, principal: Principal) -> list[Impersonation]:
     relevant = [
         g
         for g in view.candidates(principal)
-        if not g.member.public and any(view.holds(g, p) is not Tristate.NO for _, p in _BECOME)
+        if any(view.holds(g, p) is not Tristate.NO for _, p in _BECOME)
     ]
     if relevant:
         named: set[str] = set()

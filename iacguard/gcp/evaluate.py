@@ -44,6 +44,7 @@ _BASIC_OF = {
     "projectEditor": "roles/editor",
     "projectViewer": "roles/viewer",
 }
+_CONTAINERS = {"google_kms_key_ring", "google_bigquery_dataset", "google_vertex_ai_featurestore"}
 _CONVENIENCE_OF = {role: convenience for convenience, role in _BASIC_OF.items()}
 
 BASE_ASSUMPTIONS = (
@@ -120,6 +121,8 @@ class _ScopeIndex:
     broad: list[Grant] = field(default_factory=list)
     by_resource: dict[str, list[Grant]] = field(default_factory=lambda: defaultdict(list))
     by_name: dict[str, list[Grant]] = field(default_factory=lambda: defaultdict(list))
+    containers: list[Grant] = field(default_factory=list)
+    """Grants on key rings, datasets and feature stores: they reach what is inside."""
 
 
 class GcpView:
@@ -192,6 +195,7 @@ class GcpView:
                 picked += self._by_text.get(f"serviceAccount:{principal.email}", [])
             elif principal.kind == "kubernetes":
                 picked += self._by_namespace.get(principal.namespace, [])
+                picked += self._by_namespace.get("*", [])
             elif principal.member is not None:
                 picked += self._by_text.get(principal.member.text, [])
             for grant in list(picked):
@@ -386,11 +390,14 @@ class GcpView:
             same = principal.member is not None and member.text == principal.member.text
             return (Tristate.YES if same else Tristate.NO), []
         if principal.kind == "kubernetes":
-            if member.kind != "kubernetes" or member.namespace != principal.namespace:
+            if member.kind != "kubernetes" or member.namespace not in (principal.namespace, "*"):
                 return Tristate.NO, []
+            if member.namespace == "*" and "kubernetes.serviceaccount.uid/" in member.text:
+                return Tristate.MAYBE, [f"{member.text}: the account's uid is not in the inputs"]
             if member.account and member.account != principal.account:
                 return Tristate.NO, []
-            why = [] if member.account else [f"{member.text} names every account of the namespace"]
+            where = "the namespace" if member.namespace != "*" else "the cluster or pool"
+            why = [] if member.account else [f"{member.text} names every account of {where}"]
             project = principal.project
             if project and member.pool != f"{project}.svc.id.goog":
                 return Tristate.NO, []
@@ -436,6 +443,8 @@ class GcpView:
                     index.broad.append(grant)
                 elif scope.target is not None:
                     index.by_resource[scope.target.address].append(grant)
+                    if scope.target.type in _CONTAINERS:
+                        index.containers.append(grant)
                     if scope.name is not None:
                         index.by_name[scope.name].append(grant)
                 elif scope.name is not None:
@@ -446,7 +455,7 @@ class GcpView:
         found = list(index.broad)
         seen = {id(g) for g in found}
         if target.resource is not None:
-            for grant in index.by_resource.get(target.resource.address, ()):
+            for grant in [*index.by_resource.get(target.resource.address, ()), *index.containers]:
                 if id(grant) not in seen:
                     seen.add(id(grant))
                     found.append(grant)
@@ -477,6 +486,11 @@ class GcpView:
         why = f"{member.text}: it holds {role} on the project (the bucket's default policy)"
         return best, [why]
 
+    def linked_accounts(self, grant: Grant) -> set[str]:
+        """Addresses of the service accounts an unknown member is linked to through the
+        configuration."""
+        return set(self._targets_of_member(grant))
+
     def _targets_of_member(self, grant: Grant) -> set[str]:
         key = id(grant.source)
         found = self._member_targets.get(key)
@@ -487,6 +501,15 @@ class GcpView:
                 for t in self.index.targets(grant.source, attribute)
                 if t.type == "google_service_account"
             }
+            for reference in grant.member.references:
+                # a member rendered by a google_iam_policy data source names its account
+                parts = reference.split(".")
+                block = ".".join(parts[:2]) if parts[0] != "data" else ".".join(parts[:3])
+                found |= {
+                    r.address
+                    for r in self.index.by_config_address(block)
+                    if r.type == "google_service_account"
+                }
             self._member_targets[key] = found
         return found
 
@@ -495,11 +518,19 @@ class GcpView:
         if target.name == "*":
             return Tristate.YES, []
         if scope.kind == "resource":
-            if scope.target is not None and target.resource is not None:
-                return (Tristate.YES if scope.target is target.resource else Tristate.NO), []
+            if scope.target is not None and scope.target is target.resource:
+                return Tristate.YES, []
             if scope.name is not None:
                 inside = target.name == scope.name or target.name.startswith(scope.name + "/")
                 return (Tristate.YES if inside else Tristate.NO), []
+            if scope.target is not None and target.resource is not None:
+                # both in the inputs, the grant's name unknown: a parent (key ring, dataset)?
+                parent = self._contains(scope.target, target.resource)
+                return parent, (
+                    [f"whether {target.name} is inside {scope.target.address} is not known"]
+                    if parent is Tristate.MAYBE
+                    else []
+                )
             return Tristate.MAYBE, [f"the {scope.noun} of the grant is {scope.unknown}"]
         if scope.name is None:
             return Tristate.MAYBE, [f"the {scope.kind} of the grant is {scope.unknown}"]
@@ -507,7 +538,15 @@ class GcpView:
             return Tristate.MAYBE, [f"the project of {target.name} is not known"]
         project = f"projects/{target.project}"
         if scope.kind == "project":
-            return (Tristate.YES if scope.name == project else Tristate.NO), []
+            if scope.name == project:
+                return Tristate.YES, []
+            numeric = scope.name.removeprefix("projects/").isdigit() or target.project.isdigit()
+            if numeric:
+                return Tristate.MAYBE, [
+                    f"{scope.name} and {project}: a project number against a project id the "
+                    "inputs do not pair"
+                ]
+            return Tristate.NO, []
         assert self.iam.hierarchy is not None
         ancestors, complete = self.iam.hierarchy.ancestors(project)
         if scope.name in ancestors:
@@ -518,6 +557,14 @@ class GcpView:
             f"whether {project} is under {scope.name} is not in the inputs"
             " (no google_project or data source gives its folder or organization)"
         ]
+
+    def _contains(self, parent: Resource, child: Resource) -> Tristate:
+        """Is ``child`` (a key, a table, an entity type) inside ``parent`` (its key ring,
+        dataset, feature store)?"""
+        for attribute in ("key_ring", "dataset_id", "featurestore", "bucket"):
+            if any(t is parent for t in self.index.targets(child, attribute)):
+                return Tristate.YES
+        return Tristate.NO
 
     def grants_of(
         self, principal: Principal, public: bool = False

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.engine.context import ScanIndex
+from iacguard.gcp.capabilities import Impersonation, impersonations
 from iacguard.gcp.evaluate import GcpView, Principal, gcp_view
 from iacguard.gcp.iam import project_of
 from iacguard.gcp.members import Member
@@ -138,7 +139,17 @@ def _gke(index: ScanIndex) -> list[GkeFederation]:
             project=project,
         )
         annotated = _annotation(account) if account is not None else None
-        targets = list(view.accounts)
+        # only the accounts its grants may reach (impersonation is decided once per project
+        # for project-wide grants), and the one its annotation names
+        reached = {
+            e.target.node_id: e
+            for e in impersonations(view, principal)
+            if e.kind == "token" and e.permission == "iam.serviceAccounts.getAccessToken"
+        }
+        targets = [e.target for e in reached.values()]
+        if annotated and all(t.email != annotated for t in targets):
+            named = [a for a in view.accounts if a.email == annotated]
+            targets += named
         if annotated and all(t.email != annotated for t in targets):
             targets.append(
                 view.principal_of(
@@ -146,7 +157,9 @@ def _gke(index: ScanIndex) -> list[GkeFederation]:
                 )
             )
         for target in targets:
-            edge = _edge(view, principal, target, annotated, identity, identity_why)
+            edge = _edge(
+                principal, target, reached.get(target.node_id), annotated, identity, identity_why
+            )
             if edge is not None:
                 edges.append(edge)
     return edges
@@ -170,26 +183,24 @@ def _identity_state(found: list[Cluster]) -> tuple[Tristate, str]:
 
 
 def _edge(
-    view: GcpView,
     principal: Principal,
     target: Principal,
+    reached: Impersonation | None,
     annotated: str | None,
     identity: Tristate,
     identity_why: str,
 ) -> GkeFederation | None:
     names_it = annotated is not None and annotated == target.email
     if target.resource is not None:
-        decision = view.decide(
-            principal, "iam.serviceAccounts.getAccessToken", view.target_of(target.resource)
-        )
-        answer, matches = decision.answer, decision.matches
+        answer = reached.answer if reached is not None else Tristate.NO
+        matches: tuple[dict[str, Any], ...] = reached.evidence if reached is not None else ()
     else:
         answer, matches = Tristate.MAYBE, ()
     if answer is Tristate.NO and not names_it:
         return None
     evidence: dict[str, Any] = {
         "annotation": annotated,
-        "grants": [m.as_json() for m in matches[:3]],
+        "grants": list(matches[:3]),
         "workload_identity": identity_why,
     }
     if answer is Tristate.NO:
@@ -410,8 +421,11 @@ def _node_account(
         linked = [
             t for t in index.targets(resource, "node_config") if t.type == "google_service_account"
         ]
-        if len(linked) == 1:
-            return next(a for a in view.accounts if a.resource is linked[0]), False
+        account = (
+            next((a for a in view.accounts if a.resource is linked[0]), None) if linked else None
+        )
+        if account is not None:
+            return account, False
         return Principal(
             "service_account",
             f"gcp:service_account/{resource.address}.node_config.service_account",

@@ -224,6 +224,9 @@ def project_of(resource: Resource, fallback: str | None) -> str | None:
     value = resource.get("project_id" if resource.type == "google_project" else "project")
     if isinstance(value, str) and value:
         return value.removeprefix("projects/")
+    if isinstance(value, Unknown) and (value.references or value.sources):
+        return None  # set from another resource: not the provider's default
+    # unset, or left to the provider (unknown with no expression): the provider's default
     return fallback if value is None or isinstance(value, Unknown) else None
 
 
@@ -337,6 +340,7 @@ class _Collector:
         self.result = GcpIam(default_project=self.project, hierarchy=self.hierarchy)
         self._custom: dict[str, RoleDefinition] = {}
         self._by_name: dict[str, Resource] | None = None
+        self._custom_names: dict[str, Resource] | None = None
         self._policies: dict[tuple[str, ...], list[str]] = defaultdict(list)
         """Scope → the authoritative policy resources of it (with or without bindings)."""
 
@@ -382,6 +386,7 @@ class _Collector:
                 )
         self._bucket_defaults()
         self._authority()
+        self._default_compute()
         self.result.grants.sort(key=lambda g: (g.address, g.role, g.member.text))
         return self.result
 
@@ -447,12 +452,17 @@ class _Collector:
 
     def _name_from_value(self, target: str, resource: Resource, value: str) -> str:
         project = project_of(resource, self.project) or "-"
-        if value.startswith(("projects/", "//")):
+        if value.startswith(("projects/", "//")) and target != "service_account":
             return value.removeprefix("//storage.googleapis.com/")
         if target == "storage_bucket":
             return f"projects/_/buckets/{value.removeprefix('b/')}"
         if target == "service_account":
-            return f"projects/{project}/serviceAccounts/{value.lower()}"
+            email = value.rsplit("/", 1)[-1].lower()
+            for account in self.index.planned("google_service_account"):
+                own = project_of(account, self.project)
+                if service_account_email(account, own) == email:
+                    return f"projects/{own or '-'}/serviceAccounts/{email}"
+            return f"projects/{project}/serviceAccounts/{email}"
         if target == "secret_manager_secret":
             return f"projects/{project}/secrets/{value}"
         if target == "bigquery_dataset":
@@ -495,11 +505,10 @@ class _Collector:
             if isinstance(item, str) and item:
                 found.append(parse_member(item))
             elif isinstance(item, Unknown) or (item is None and references):
-                pools = [
-                    t
-                    for t in self.index.targets(resource, attribute)
-                    if t.type == "google_iam_workload_identity_pool"
-                ]
+                targets = self.index.targets(resource, attribute)
+                pools = [t for t in targets if t.type == "google_iam_workload_identity_pool"]
+                if len(pools) != len(targets):
+                    pools = []  # accounts too: keep it unknown and link it per account
                 description = (
                     f"({item.describe()})" if isinstance(item, Unknown) else "(known after apply)"
                 )
@@ -536,6 +545,16 @@ class _Collector:
         return "(no role)", None, "the grant names no role"
 
     def _custom_role(self, name: str | None, resource: Resource | None) -> RoleDefinition | None:
+        if name is not None and resource is None:
+            if self._custom_names is None:
+                self._custom_names = {}
+                for role in self.index.planned(
+                    "google_project_iam_custom_role", "google_organization_iam_custom_role"
+                ):
+                    for key in self._custom_keys(role):
+                        self._custom_names.setdefault(key, role)
+            found = self._custom_names.get(name)
+            return self._custom_role(None, found) if found is not None else None
         candidates = (
             [resource]
             if resource is not None
@@ -579,6 +598,44 @@ class _Collector:
             return definition
         return None
 
+    def _default_compute(self) -> None:
+        """The Editor role Google gives the Compute Engine default service account of a project,
+        when something of the inputs runs as that account: a Maybe (the organization policy
+        ``iam.automaticIamGrantsForDefaultServiceAccounts`` prevents it, and is the default
+        for organizations created since May 2024)."""
+        numbers: dict[str, str] = {}
+        for found in self.index.of_type("google_project"):
+            number, project_id = found.get("number"), found.get("project_id")
+            if isinstance(number, str | int) and isinstance(project_id, str) and str(number):
+                numbers[project_id] = str(number)
+        seen: set[str] = set()
+        for runner in self.index.planned(
+            "google_container_node_pool", "google_container_cluster", "google_compute_instance"
+        ):
+            if not _runs_as_default(runner):
+                continue
+            project = project_of(runner, self.project)
+            number = numbers.get(project or "")
+            if project is None or number is None or project in seen:
+                continue
+            seen.add(project)
+            email = f"{number}-compute@developer.gserviceaccount.com"
+            self.result.grants.append(
+                Grant(
+                    runner,
+                    "member",
+                    "roles/editor",
+                    predefined_role("roles/editor"),
+                    Member(f"serviceAccount:{email}", "serviceAccount", email),
+                    Scope("project", f"projects/{project}"),
+                    conflicts=(
+                        "assumed, not in the inputs: Google grants the Compute Engine default "
+                        "service account roles/editor on its project unless the organization "
+                        "policy iam.automaticIamGrantsForDefaultServiceAccounts prevents it",
+                    ),
+                )
+            )
+
     def _bucket_defaults(self) -> None:
         """The grants every new bucket's IAM policy starts with: the project's owners and
         editors own the bucket and its objects, its viewers read them (convenience values)."""
@@ -608,6 +665,17 @@ class _Collector:
                         )
                     )
 
+    def _custom_keys(self, role: Resource) -> list[str]:
+        """The names a grant may use for a custom role: its full name, ``id`` and ``name``."""
+        role_id = role.get("role_id")
+        if role.type == "google_project_iam_custom_role":
+            parent = f"projects/{project_of(role, self.project) or '-'}"
+        else:
+            parent = f"organizations/{role.get('org_id')}"
+        keys = [f"{parent}/roles/{role_id}"]
+        keys += [v for v in (role.get("id"), role.get("name")) if isinstance(v, str) and v]
+        return keys
+
     # -- authoritative resources --------------------------------------------------------
 
     def _authority(self) -> None:
@@ -634,6 +702,21 @@ class _Collector:
                     f"{grant.address} sets every member of {grant.role} on {grant.scope.text()}: "
                     "members given this role there by other means are removed"
                 )
+            if key is not None and grant.style == "binding":
+                rivals = sorted(
+                    {
+                        g.address
+                        for g in bindings.get(
+                            (key, grant.role, _condition_key(grant.condition)), []
+                        )
+                        if g.address != grant.address
+                    }
+                )
+                if rivals:
+                    conflicts.append(
+                        f"{', '.join(rivals)} also sets the members of {grant.role} on "
+                        f"{grant.scope.text()}: the one applied last wins"
+                    )
             if key is not None and grant.style != "policy":
                 owners = sorted(set(policies.get(key, ())))
                 if owners:
@@ -660,6 +743,27 @@ class _Collector:
                 else grant
             )
         self.result.grants = updated
+
+
+def _runs_as_default(resource: Resource) -> bool:
+    """Does a node pool, cluster default pool or VM run as the default compute account?"""
+    if resource.type == "google_container_cluster" and resource.get("remove_default_node_pool"):
+        return False
+    if resource.type == "google_compute_instance":
+        accounts = resource.get("service_account")
+        block = accounts[0] if isinstance(accounts, list) and accounts else None
+        value = block.get("email") if isinstance(block, dict) else None
+        if not isinstance(block, dict):
+            return False
+    else:
+        config = resource.get("node_config")
+        block = config[0] if isinstance(config, list) and config else None
+        value = block.get("service_account") if isinstance(block, dict) else None
+    if isinstance(value, Unknown):
+        return not (value.references or value.sources)
+    return value in (None, "", "default") or (
+        isinstance(value, str) and value.lower().endswith("-compute@developer.gserviceaccount.com")
+    )
 
 
 def _pool_member(pool: Resource, description: str) -> Member:

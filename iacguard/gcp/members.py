@@ -20,6 +20,7 @@ MemberKind = Literal[
     "kubernetes",
     "pool",
     "convenience",
+    "workforce",
     "deleted",
     "unknown",
 ]
@@ -86,11 +87,17 @@ def parse_member(text: str) -> Member:
     pool = _POOL.match(text)
     if pool:
         return _pool_member(text, pool)
+    if text.startswith(("principal://", "principalSet://")):
+        # workforce pools (people from an external identity provider), Google's own
+        # principal://goog/subject/... forms: named principals, not workloads of the inputs
+        return Member(text, "workforce", text)
     prefix, _, value = text.partition(":")
     if prefix == "deleted":
         return Member(text, "deleted", value)
     if prefix in ("serviceAccount", "user", "group", "domain"):
-        return Member(text, prefix, value.lower())  # type: ignore[arg-type]
+        # IAM compares emails case-insensitively (the provider normalises them too)
+        normalised = f"{prefix}:{value.lower()}"
+        return Member(normalised, prefix, value.lower())  # type: ignore[arg-type]
     if prefix in ("projectOwner", "projectEditor", "projectViewer"):
         return Member(text, "convenience", value)
     return Member(text, "unknown", text)
@@ -107,6 +114,11 @@ def _pool_member(text: str, match: re.Match[str]) -> Member:
         ns = re.match(r"^namespace/(?P<ns>[^/]+)$", rest)
         if ns and match["form"] == "principalSet":
             return Member(text, "kubernetes", rest, pool, ns["ns"], "")
+        if match["form"] == "principalSet" and rest.startswith(
+            ("kubernetes.cluster/", "kubernetes.serviceaccount.uid/", "*")
+        ):
+            # every account of a cluster (or of the pool), or one account by its uid
+            return Member(text, "kubernetes", rest, pool, "*", "")
     if match["form"] == "principal":
         subject = rest.removeprefix("subject/")
         return Member(text, "pool", rest, pool, attribute="subject", attribute_value=subject)

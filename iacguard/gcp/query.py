@@ -68,8 +68,8 @@ def _reason(principal: Principal, permission: str, decision: GcpDecision) -> str
     return f"no grant of the inputs gives {principal.label} {permission} on this resource"
 
 
-def gcp_query_text(document: dict[str, Any]) -> str:
-    """The human answer."""
+def grants_query_text(document: dict[str, Any]) -> str:
+    """The human answer of a GCP or Azure query (grants where AWS has statements)."""
     label = {"allowed": "Yes", "unknown": "Maybe", "denied": "No"}[document["decision"]]
     identity = document["identity"]
     lines = [
@@ -81,9 +81,9 @@ def gcp_query_text(document: dict[str, Any]) -> str:
         lines.append("grants:")
         for grant in document["grants"]:
             answer = {"allowed": "yes", "unknown": "maybe", "denied": "no"}[grant["answer"]]
+            who = grant.get("member") or grant.get("principal")
             lines.append(
-                f"  {grant['role']} on {grant['scope']} to {grant['member']} "
-                f"[{grant['source']}] ({answer})"
+                f"  {grant['role']} on {grant['scope']} to {who} [{grant['source']}] ({answer})"
             )
             lines += [f"    {why}" for why in grant["why"]]
     if document["unresolved"]:

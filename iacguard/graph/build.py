@@ -40,6 +40,7 @@ from iacguard.aws.stores import (
 )
 from iacguard.aws.view import AwsView, aws_view
 from iacguard.engine.context import ScanIndex
+from iacguard.graph.azure import AzureLayer
 from iacguard.graph.gcp import GcpLayer
 from iacguard.graph.model import Edge, IdentityGraph, Node
 from iacguard.k8s.federation import federations
@@ -179,6 +180,7 @@ class _Builder:
         self._policies: dict[str, bool] = {}
         self.jewel_classes = JEWEL_CLASSES
         self.gcp = GcpLayer(self)
+        self.azure = AzureLayer(self)
 
     # -- nodes ---------------------------------------------------------------------------
 
@@ -186,6 +188,7 @@ class _Builder:
         self._jewels()
         self._aws_identities()
         self.gcp.add_nodes()
+        self.azure.add_nodes()
         self._kubernetes()
         self._aws_workloads()
         for edges in self.graph.edges.values():
@@ -357,10 +360,13 @@ class _Builder:
                     evidence=(edge.as_json(),),
                 )
             )
-        for account_id, edges in self.gcp.federations().items():
+        for account_id, edges in [
+            *self.gcp.federations().items(),
+            *self.azure.federations().items(),
+        ]:
             federated.setdefault(account_id, []).extend(edges)
         node_pools = self._node_pools()
-        gke_pools = self.gcp.node_pools()
+        gke_pools = self.gcp.node_pools() + self.azure.node_pools()
         if gke_pools:
             node_pools = self._with_gke(node_pools, gke_pools)
         for account in k8s.sorted_accounts():

@@ -25,6 +25,7 @@ from iacguard.gcp.federation import (
     CLOUD_PLATFORM,
     PoolProvider,
     ci_of,
+    clusters,
     gke_federations,
     node_pools,
     pool_providers,
@@ -69,7 +70,7 @@ GCP_ACCESS: dict[str, dict[str, str]] = {
         "read-data": "aiplatform.featurestores.readFeatures",
     },
 }
-_NAME_KEYS = ("name", "secret_id", "dataset_id", "table_id", "repository_id", "display_name")
+_NAME_KEYS = ("name", "secret_id", "table_id", "dataset_id", "repository_id", "display_name")
 _SCOPE_LIMITS = {
     "https://www.googleapis.com/auth/devstorage.read_only": "read-only Cloud Storage",
     "https://www.googleapis.com/auth/devstorage.read_write": "Cloud Storage",
@@ -99,7 +100,11 @@ class GcpLayer:
         self.jewels: list[tuple[Node, Resource, Target]] = []
         self.controls: dict[str, Node] = {}
         self.ids: dict[str, Principal] = {}
-        self.direct_kubernetes = any(g.member.gke for g in self.view.iam.grants)
+        found = clusters(builder.index)
+        identity_off = bool(found) and all(c.identity is Tristate.NO for c in found)
+        self.direct_kubernetes = not identity_off and any(
+            g.member.gke for g in self.view.iam.grants
+        )
         """Some grant names Kubernetes service accounts directly (Workload Identity members)."""
 
     @property
@@ -119,9 +124,13 @@ class GcpLayer:
             found = self.index.classifications.get(resource.address)
             if found is None or found.resource_class not in self.builder.jewel_classes:
                 continue
+            node_id = gcp_node_id(resource)
+            taken = self.graph.nodes.get(node_id)
+            if taken is not None and taken.address != resource.address:
+                node_id = f"gcp:{resource.type.removeprefix('google_')}/{resource.address}"
             node = self.graph.add(
                 Node(
-                    gcp_node_id(resource),
+                    node_id,
                     resource.type,
                     resource.address,
                     resource.address,
@@ -187,7 +196,11 @@ class GcpLayer:
         attribute (``ci:github/acme/infra`` for ``attribute.repository/acme/infra``)."""
         member = principal.member
         assert member is not None
-        found: list[PoolProvider | None] = list(ci_of(member, providers)) or [None]
+        found: list[PoolProvider | None] = list(ci_of(member, providers))
+        if not found:
+            if any(p.pool in (None, member.pool) for p in providers):
+                return  # the pool's providers are disabled or cannot carry this attribute
+            found = [None]  # the pool's providers are not in the inputs
         for provider in found:
             kind = provider.provider if provider is not None else "oidc"
             if member.attribute == "?":
@@ -203,7 +216,9 @@ class GcpLayer:
                 value = f"{member.attribute}:{member.attribute_value}"
                 label = f"{member.attribute} {member.attribute_value}"
             condition = (
-                provider.condition if provider is not None and provider.condition else "none"
+                "(the pool's providers are not in the inputs)"
+                if provider is None
+                else provider.condition or "none"
             )
             node = self.graph.add(
                 Node(
@@ -352,6 +367,7 @@ class GcpLayer:
                 if decision.answer is Tristate.NO:
                     continue
                 first = decision.matches[0]
+                surest = decision.answer is Tristate.YES
                 edges.append(
                     Edge(
                         source,
@@ -363,7 +379,8 @@ class GcpLayer:
                         evidence=tuple(m.as_json() for m in decision.matches[:3]),
                     )
                 )
-                break
+                if surest:
+                    break  # a Maybe of a stronger access does not hide a Yes of a weaker one
         if not storage_only:
             for project, control in self.controls.items():
                 decision = self.view.decide(

@@ -297,10 +297,13 @@ def test_unknown_roles_are_maybe_and_named(tmp_path: Path) -> None:
 def test_organization_grants_follow_the_hierarchy(tmp_path: Path) -> None:
     org_grant = {
         "address": "google_organization_iam_member.viewers",
-        "after": {"org_id": "1234", "role": "roles/storage.objectViewer",
-                  "member": "group:readers@example.com"},
+        "after": {
+            "org_id": "1234",
+            "role": "roles/storage.objectViewer",
+            "member": "group:readers@example.com",
+        },
         "after_unknown": {"etag": True, "id": True},
-    }  # fmt: skip
+    }
     readers = "group:readers@example.com"
     # without the project's place in the hierarchy: Maybe
     view = view_of(tmp_path, org_grant)
@@ -368,3 +371,123 @@ def test_a_new_buckets_default_policy_serves_the_projects_editors(tmp_path: Path
     target = view.target("projects/_/buckets/acme-data/objects/x")
     decision = view.decide(sa(view, "trainer"), "storage.objects.create", target)
     assert decision.answer is Tristate.NO
+
+
+def test_key_ring_and_dataset_grants_reach_what_is_inside(tmp_path: Path) -> None:
+    ring = {
+        "address": "google_kms_key_ring.ring",
+        "after": {"name": "ring", "location": "us", "project": PROJECT},
+        "after_unknown": {"id": True},
+    }
+    key = {
+        "address": "google_kms_crypto_key.key",
+        "after": {"name": "key"},
+        "after_unknown": {"id": True, "key_ring": True},
+        "references": {"key_ring": ["google_kms_key_ring.ring.id"]},
+    }
+    grant = {
+        "address": "google_kms_key_ring_iam_member.decrypter",
+        "after": {"role": "roles/cloudkms.cryptoKeyDecrypter"},
+        "after_unknown": {"key_ring_id": True, "member": True, "etag": True, "id": True},
+        "references": {
+            "key_ring_id": ["google_kms_key_ring.ring.id"],
+            "member": ["google_service_account.app.email"],
+        },
+    }
+    view = view_of(tmp_path, account("app"), ring, key, grant)
+    key_resource = next(r for r in view.index.resources if r.address == "google_kms_crypto_key.key")
+    decision = view.decide(
+        sa(view, "app"), "cloudkms.cryptoKeyVersions.useToDecrypt", view.target_of(key_resource)
+    )
+    assert decision.answer is Tristate.YES
+
+
+def test_public_token_creator_makes_everyone_the_account(tmp_path: Path) -> None:
+    owner = member_of("admin", "roles/owner", "google_project_iam_member.admin_owner")
+    public = {
+        "address": "google_service_account_iam_member.anyone",
+        "after": {
+            "role": "roles/iam.serviceAccountTokenCreator",
+            "member": "allAuthenticatedUsers",
+        },
+        "after_unknown": {"service_account_id": True, "etag": True, "id": True},
+        "references": {"service_account_id": ["google_service_account.admin.name"]},
+    }
+    view = view_of(tmp_path, account("admin"), account("other"), owner, public)
+    from iacguard.gcp.capabilities import impersonations
+
+    everyone = view.find("allAuthenticatedUsers")
+    assert everyone is not None
+    targets = {e.target.address for e in impersonations(view, everyone)}
+    assert "google_service_account.admin" in targets
+
+
+def test_members_compare_case_insensitively_and_service_account_ids_normalise(
+    tmp_path: Path,
+) -> None:
+    view = view_of(
+        tmp_path,
+        account("admin"),
+        {
+            "address": "google_project_iam_member.alice",
+            "after": {
+                "project": PROJECT,
+                "role": "roles/viewer",
+                "member": "user:Alice@Example.com",
+            },
+            "after_unknown": {"etag": True, "id": True},
+        },
+        {
+            "address": "google_service_account_iam_member.bob",
+            "after": {
+                "role": "roles/iam.serviceAccountTokenCreator",
+                "member": "user:bob@example.com",
+                "service_account_id": (
+                    f"projects/-/serviceAccounts/Admin@{PROJECT}.iam.gserviceaccount.com"
+                ),
+            },
+            "after_unknown": {"etag": True, "id": True},
+        },
+    )
+    assert view.find("user:alice@example.com") is not None
+    [grant] = [g for g in view.iam.grants if g.address.endswith(".bob")]
+    assert grant.scope.target is not None
+    assert grant.scope.target.address == "google_service_account.admin"
+
+
+def test_two_bindings_of_one_role_contest_each_other(tmp_path: Path) -> None:
+    def binding(name: str, who: str) -> dict[str, Any]:
+        return {
+            "address": f"google_project_iam_binding.{name}",
+            "after": {
+                "project": PROJECT,
+                "role": "roles/secretmanager.secretAccessor",
+                "members": [f"user:{who}@example.com"],
+            },
+            "after_unknown": {"etag": True, "id": True},
+        }
+
+    view = view_of(tmp_path, binding("one", "ann"), binding("two", "ben"))
+    for grant in view.iam.grants:
+        assert any("the one applied last wins" in c for c in grant.conflicts)
+
+
+def test_workforce_members_are_named_principals(tmp_path: Path) -> None:
+    workforce = (
+        "principalSet://iam.googleapis.com/locations/global/workforcePools/staff/group/ml-admins"
+    )
+    view = view_of(
+        tmp_path,
+        account("app"),
+        {
+            "address": "google_project_iam_member.staff",
+            "after": {"project": PROJECT, "role": "roles/owner", "member": workforce},
+            "after_unknown": {"etag": True, "id": True},
+        },
+    )
+    target = view.target(f"projects/{PROJECT}")
+    # not an unknown member that might be any account of the inputs
+    assert view.decide(sa(view, "app"), "compute.instances.create", target).answer is Tristate.NO
+    staff = view.find(workforce)
+    assert staff is not None
+    assert view.decide(staff, "compute.instances.create", target).answer is Tristate.YES
