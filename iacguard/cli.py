@@ -152,8 +152,9 @@ ClusterOpt = Annotated[
     str | None,
     typer.Option(
         "--cluster",
-        help="The EKS or GKE cluster (aws_eks_cluster or google_container_cluster name) the "
-        "charts and manifests run in, when the inputs hold several.",
+        help="The EKS, GKE or AKS cluster (aws_eks_cluster, google_container_cluster or "
+        "azurerm_kubernetes_cluster name) the charts and manifests run in, when the inputs hold "
+        "several.",
         rich_help_panel="Identity graph",
     ),
 ]

@@ -142,6 +142,7 @@ class AzureView:
         self._by_principal: dict[tuple[str, str], list[AzureGrant]] = defaultdict(list)
         self._unlinked: list[AzureGrant] = []
         self._held: dict[tuple[str, str, bool | None], Tristate] = {}
+        self._management: dict[str, set[str]] | None = None
         for grant in self.rbac.grants:
             ref = grant.principal
             if ref.resource is not None:
@@ -359,6 +360,10 @@ class AzureView:
         if scope.id is None:
             return Tristate.MAYBE, [f"the scope of the assignment is {scope.unknown}"]
         if scope.kind == "management_group":
+            subscription = "/".join(target.id.split("/")[:3])
+            members = self._groups().get(scope.id)
+            if members is not None and subscription in members:
+                return Tristate.YES, [f"{subscription} is in {scope.text()}"]
             return Tristate.MAYBE, [
                 f"whether {target.id} is under management group {scope.id.rsplit('/', 1)[-1]} "
                 "is not in the inputs"
@@ -367,6 +372,37 @@ class AzureView:
             inside = target.id == scope.id or target.id.startswith(scope.id + "/")
             return (Tristate.YES if inside else Tristate.NO), []
         return Tristate.MAYBE, [f"the resource id of {target.id} is known only after apply"]
+
+    def _groups(self) -> dict[str, set[str]]:
+        """Management group id → the subscriptions the inputs put in it or its children."""
+        if self._management is None:
+            direct: dict[str, set[str]] = defaultdict(set)
+            children: dict[str, set[str]] = defaultdict(set)
+            for group in self.index.planned("azurerm_management_group"):
+                name = group.get("name")
+                if not isinstance(name, str):
+                    continue
+                own = f"/providers/microsoft.management/managementgroups/{name}".lower()
+                subscriptions = group.get("subscription_ids")
+                for sub in subscriptions if isinstance(subscriptions, list) else ():
+                    if isinstance(sub, str):
+                        direct[own].add(f"/subscriptions/{sub}".lower())
+                parent = group.get("parent_management_group_id")
+                if isinstance(parent, str):
+                    children[parent.lower()].add(own)
+            for link in self.index.planned("azurerm_management_group_subscription_association"):
+                group_id, sub = link.get("management_group_id"), link.get("subscription_id")
+                if isinstance(group_id, str) and isinstance(sub, str):
+                    direct[group_id.lower()].add(sub.lower())
+
+            def members(group: str, depth: int = 0) -> set[str]:
+                found = set(direct.get(group, ()))
+                for child in children.get(group, ()) if depth < 8 else ():
+                    found |= members(child, depth + 1)
+                return found
+
+            self._management = {g: members(g) for g in {*direct, *children}}
+        return self._management
 
     def grants_of(self, principal: AzurePrincipal) -> list[tuple[AzureGrant, Tristate, list[str]]]:
         """Every assignment that may name the principal."""

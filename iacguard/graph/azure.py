@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacguard.azure.evaluate import AzurePrincipal, AzureTarget, AzureView, azure_view
 from iacguard.azure.federation import aks_federations, credentials, kubelet_reachable
+from iacguard.graph.ci import ci_scope
 from iacguard.graph.model import Edge, Node
 from iacguard.model.resource import Action, Resource
 from iacguard.model.values import Tristate
@@ -45,6 +46,18 @@ AZURE_ACCESS: dict[str, dict[str, tuple[str, bool]]] = {
     },
 }
 _LIST_KEYS = "Microsoft.Storage/storageAccounts/listKeys/action"
+#: Compute that runs as its managed identities.
+_RUNS_AS = (
+    "azurerm_linux_virtual_machine",
+    "azurerm_windows_virtual_machine",
+    "azurerm_linux_function_app",
+    "azurerm_windows_function_app",
+    "azurerm_linux_web_app",
+    "azurerm_container_app",
+    "azurerm_machine_learning_compute_cluster",
+    "azurerm_machine_learning_compute_instance",
+    "azurerm_machine_learning_workspace",
+)
 
 
 def azure_node_id(resource: Resource) -> str:
@@ -111,18 +124,21 @@ class AzureLayer:
                 )
             )
             self.graph.lazy[principal.node_id] = _Lazy(self, principal)
+        self._workloads()
         for credential in credentials(self.index):
             if credential.provider in ("aks", "oidc") or credential.identity is None:
                 continue
             subject = credential.subject or "(known after apply)"
             shown = subject.removeprefix("repo:") if credential.provider == "github" else subject
+            admits = ci_scope(credential.provider, subject)
             source = self.graph.add(
                 Node(
                     f"ci:{credential.provider}/{shown}",
                     "ci-subject",
                     f"{credential.provider} OIDC subject {subject}",
-                    entry=f"CI: {credential.provider} OIDC sub {subject} (federated credential "
-                    f"{credential.resource.address}, an exact match)",
+                    entry=f"CI: {credential.provider} OIDC sub {subject} ("
+                    + ", ".join(f"{k} {v}" for k, v in admits.items())
+                    + f"; federated credential {credential.resource.address})",
                 )
             )
             self.graph.link(
@@ -132,9 +148,57 @@ class AzureLayer:
                     "federates-to",
                     Tristate.YES,
                     f"{credential.resource.address} trusts {credential.issuer} sub {subject}",
-                    evidence=({"credential": credential.resource.address, "subject": subject},),
+                    evidence=(
+                        {
+                            "credential": credential.resource.address,
+                            "subject": subject,
+                            "admits": admits,
+                        },
+                    ),
                 )
             )
+
+    def _workloads(self) -> None:
+        """Compute that runs as an identity: ``runs-as`` to its system-assigned identity and
+        to the user-assigned identities it lists."""
+        by_resource = {
+            (p.resource.address, p.kind): p for p in self.view.identities if p.resource is not None
+        }
+        for resource in self.index.planned(*_RUNS_AS):
+            found = [by_resource.get((resource.address, "system_assigned"))]
+            identity = resource.get("identity")
+            block = identity[0] if isinstance(identity, list) and identity else None
+            if isinstance(block, dict):
+                for target in self.index.targets(resource, "identity"):
+                    found.append(by_resource.get((target.address, "user_assigned")))
+            identities = [p for p in found if p is not None]
+            if not identities:
+                continue
+            classified = self.index.classifications.get(resource.address)
+            entry = (
+                "notebook"
+                if classified is not None and str(classified.resource_class) == "notebook"
+                else None
+            )
+            node = self.graph.add(
+                Node(
+                    azure_node_id(resource),
+                    resource.type,
+                    resource.address,
+                    resource.address,
+                    entry=entry,
+                )
+            )
+            for principal in identities:
+                self.graph.link(
+                    Edge(
+                        node.id,
+                        principal.node_id,
+                        "runs-as",
+                        Tristate.YES,
+                        f"its {principal.kind.replace('_', '-')} identity",
+                    )
+                )
 
     def federations(self) -> dict[str, list[Edge]]:
         """AKS Workload Identity edges by Kubernetes account node."""

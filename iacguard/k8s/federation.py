@@ -229,7 +229,10 @@ class _Clusters:
             self.by_address[cluster.address] = name if isinstance(name, str) else cluster.address
         self.names = sorted(set(self.by_address.values()))
         self.chosen = index.scope.cluster
-        gke = {c.get("name") for c in index.planned("google_container_cluster")}
+        gke = {
+            c.get("name")
+            for c in index.planned("google_container_cluster", "azurerm_kubernetes_cluster")
+        }
         every = sorted({*self.names, *(n for n in gke if isinstance(n, str))})
         if self.chosen is not None and every and self.chosen not in every:
             raise UsageError(

@@ -269,3 +269,26 @@ def test_rbac_data_roles_do_not_open_a_vault_that_uses_access_policies(tmp_path:
     secret = view.target(f"{RG}/providers/Microsoft.KeyVault/vaults/kv-legacy/secrets/x")
     action = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
     assert view.decide(inference(view), action, secret, True).answer is Tristate.NO
+
+
+def test_management_group_assignments_reach_the_subscriptions_the_inputs_put_in_them(
+    tmp_path: Path,
+) -> None:
+    group = "/providers/Microsoft.Management/managementGroups/ml"
+    entry = assignment("mg_reader", "Reader", group)
+    target = f"{RG}/providers/Microsoft.Storage/storageAccounts/stml"
+    view = view_of(tmp_path, IDENTITY, entry)
+    decision = view.decide(
+        inference(view), "Microsoft.Storage/storageAccounts/read", view.target(target)
+    )
+    assert decision.answer is Tristate.MAYBE
+    link = {
+        "address": "azurerm_management_group_subscription_association.ml",
+        "after": {"management_group_id": group, "subscription_id": f"/subscriptions/{SUB}"},
+        "after_unknown": {"id": True},
+    }
+    view = view_of(tmp_path, IDENTITY, entry, link)
+    decision = view.decide(
+        inference(view), "Microsoft.Storage/storageAccounts/read", view.target(target)
+    )
+    assert decision.answer is Tristate.YES
