@@ -358,13 +358,28 @@ def _node_pools(index: ScanIndex) -> list[NodePool]:
     view = gcp_view(index)
     by_cluster = {c.resource.address: c for c in clusters(index)}
     found: list[NodePool] = []
-    candidates = [
-        c.resource
-        for c in by_cluster.values()
-        if c.resource.get("remove_default_node_pool") is not True
-    ]
-    candidates += index.planned("google_container_node_pool")
-    for resource in candidates:
+    # (resource, node_config block, pool name): the cluster's default pool, its inline
+    # node_pool blocks, and the separate google_container_node_pool resources
+    candidates: list[tuple[Resource, dict[str, Any], str | None]] = []
+    for found_cluster in by_cluster.values():
+        inline = found_cluster.resource.get("node_pool")
+        blocks = [b for b in inline if isinstance(b, dict)] if isinstance(inline, list) else []
+        for block in blocks:
+            name = block.get("name")
+            candidates.append(
+                (
+                    found_cluster.resource,
+                    _first(block.get("node_config")),
+                    name if isinstance(name, str) else None,
+                )
+            )
+        if not blocks and found_cluster.resource.get("remove_default_node_pool") is not True:
+            candidates.append(
+                (found_cluster.resource, _first(found_cluster.resource.get("node_config")), None)
+            )
+    for pool in index.planned("google_container_node_pool"):
+        candidates.append((pool, _first(pool.get("node_config")), None))
+    for resource, node, inline_name in candidates:
         cluster: Cluster | None
         if resource.type == "google_container_cluster":
             cluster = by_cluster[resource.address]
@@ -374,9 +389,6 @@ def _node_pools(index: ScanIndex) -> list[NodePool]:
             cluster = next(iter(by_cluster[o.address] for o in owners), None) or next(
                 (c for c in by_cluster.values() if c.name == cluster_name), None
             )
-        config = resource.get("node_config")
-        first = config[0] if isinstance(config, list) and config else None
-        node = first if isinstance(first, dict) else {}
         account, default = _node_account(index, view, resource, node)
         scopes_value = node.get("oauth_scopes")
         listed = scopes_value if isinstance(scopes_value, list) else []
@@ -390,7 +402,7 @@ def _node_pools(index: ScanIndex) -> list[NodePool]:
         exposed, why = _metadata(node, cluster)
         accelerators = node.get("guest_accelerator")
         gpu = bool(accelerators) and not isinstance(accelerators, Unknown)
-        name = resource.get("name")
+        name = inline_name or resource.get("name")
         found.append(
             NodePool(
                 resource,
@@ -405,6 +417,12 @@ def _node_pools(index: ScanIndex) -> list[NodePool]:
             )
         )
     return found
+
+
+def _first(value: Any) -> dict[str, Any]:
+    """The first block of a one-element block list (``node_config``), or an empty one."""
+    first = value[0] if isinstance(value, list) and value else None
+    return first if isinstance(first, dict) else {}
 
 
 def _node_account(

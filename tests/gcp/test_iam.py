@@ -491,3 +491,34 @@ def test_workforce_members_are_named_principals(tmp_path: Path) -> None:
     staff = view.find(workforce)
     assert staff is not None
     assert view.decide(staff, "compute.instances.create", target).answer is Tristate.YES
+
+
+def test_inline_node_pools_of_a_cluster_are_pools(tmp_path: Path) -> None:
+    from iacguard.gcp.federation import node_pools
+
+    cluster = {
+        "address": "google_container_cluster.ml",
+        "after": {
+            "name": "ml",
+            "location": "us-central1",
+            "project": PROJECT,
+            "workload_identity_config": [],
+            "node_pool": [
+                {
+                    "name": "gpu",
+                    "node_config": [
+                        {
+                            "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+                            "guest_accelerator": [{"type": "nvidia-l4", "count": 1}],
+                        }
+                    ],
+                }
+            ],
+        },
+        "after_unknown": {"id": True, "endpoint": True},
+    }
+    view = view_of(tmp_path, cluster)
+    [pool] = node_pools(view.index)
+    assert pool.name == "gpu"
+    assert pool.default_account and pool.gpu
+    assert pool.exposed is Tristate.YES  # Workload Identity off: pods reach the node's account
