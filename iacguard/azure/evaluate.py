@@ -31,6 +31,7 @@ from iacguard.azure.rbac import (
     rbac_vault,
     resource_id,
 )
+from iacguard.azure.roles import is_data_action
 from iacguard.engine.context import ScanIndex
 from iacguard.model.resource import Action, Resource
 from iacguard.model.values import Tristate, Unknown
@@ -39,24 +40,6 @@ BASE_ASSUMPTIONS = (
     "no deny assignment applies (none is read from the inputs)",
     "group memberships are not in the inputs: identities are taken to be in no group",
     "no role assignment exists outside the inputs",
-)
-#: Resources with a system-assigned identity, and what they are.
-SYSTEM_ASSIGNED = (
-    "azurerm_kubernetes_cluster",
-    "azurerm_machine_learning_workspace",
-    "azurerm_machine_learning_compute_cluster",
-    "azurerm_machine_learning_compute_instance",
-    "azurerm_cognitive_account",
-    "azurerm_ai_services",
-    "azurerm_ai_foundry",
-    "azurerm_linux_virtual_machine",
-    "azurerm_windows_virtual_machine",
-    "azurerm_linux_function_app",
-    "azurerm_windows_function_app",
-    "azurerm_linux_web_app",
-    "azurerm_container_app",
-    "azurerm_search_service",
-    "azurerm_data_factory",
 )
 
 
@@ -141,7 +124,7 @@ class AzureView:
         self._by_key = {p.key: p for p in self.identities}
         self._by_principal: dict[tuple[str, str], list[AzureGrant]] = defaultdict(list)
         self._unlinked: list[AzureGrant] = []
-        self._held: dict[tuple[str, str, bool | None], Tristate] = {}
+        self._held: dict[tuple[int, str, bool | None], Tristate] = {}
         self._management: dict[str, set[str]] | None = None
         for grant in self.rbac.grants:
             ref = grant.principal
@@ -162,22 +145,40 @@ class AzureView:
 
     def _identities(self) -> list[AzurePrincipal]:
         found: list[AzurePrincipal] = []
+        names: dict[str, int] = defaultdict(int)
+        for resource in self.index.planned("azurerm_user_assigned_identity"):
+            names[_name(resource)] += 1
+
+        def unique(prefix: str, resource: Resource) -> str:
+            # two identities of one name in two resource groups: their addresses tell apart
+            name = _name(resource)
+            return f"{prefix}/{name if names[name] <= 1 else resource.address}"
+
         for resource in self.index.planned("azurerm_user_assigned_identity"):
             object_id = resource.get("principal_id")
             found.append(
                 AzurePrincipal(
                     "user_assigned",
-                    f"azure:user_assigned_identity/{_name(resource)}",
+                    unique("azure:user_assigned_identity", resource),
                     _name(resource),
                     resource,
                     object_id.lower() if isinstance(object_id, str) else None,
                 )
             )
-        for resource in self.index.planned(*SYSTEM_ASSIGNED):
+        referenced = {
+            (g.principal.resource.address, g.principal.identity)
+            for g in self.rbac.grants
+            if g.principal.resource is not None
+        }
+        for resource in self.index.resources:
+            if not resource.type.startswith("azurerm_") or not planned(resource):
+                continue
             identity = resource.get("identity")
             block = identity[0] if isinstance(identity, list) and identity else None
             kind = block.get("type") if isinstance(block, dict) else None
-            if isinstance(kind, str) and "systemassigned" in kind.lower().replace(" ", ""):
+            system = isinstance(kind, str) and "systemassigned" in kind.lower().replace(" ", "")
+            if system or (resource.address, "system_assigned") in referenced:
+                object_id = block.get("principal_id") if isinstance(block, dict) else None
                 found.append(
                     AzurePrincipal(
                         "system_assigned",
@@ -185,15 +186,20 @@ class AzureView:
                         f"/{_name(resource)}",
                         f"the system-assigned identity of {resource.address}",
                         resource,
+                        object_id.lower() if isinstance(object_id, str) else None,
                     )
                 )
             if resource.type == "azurerm_kubernetes_cluster":
+                kubelet = resource.get("kubelet_identity")
+                first = kubelet[0] if isinstance(kubelet, list) and kubelet else None
+                object_id = first.get("object_id") if isinstance(first, dict) else None
                 found.append(
                     AzurePrincipal(
                         "kubelet",
                         f"azure:kubelet_identity/{_name(resource)}",
                         f"the kubelet identity of {resource.address}",
                         resource,
+                        object_id.lower() if isinstance(object_id, str) else None,
                     )
                 )
         for resource in self.index.planned("azuread_service_principal"):
@@ -208,19 +214,32 @@ class AzureView:
                 )
             )
         known = {p.object_id for p in found if p.object_id}
+        current = self._current_object_id()
         for grant in self.rbac.grants:
             object_id = grant.principal.object_id
-            if object_id and object_id not in known:
+            if object_id and object_id not in known and grant.principal.resource is None:
                 known.add(object_id)
+                who = (
+                    "the identity running Terraform"
+                    if object_id == current
+                    else grant.principal.principal_type or "not in the inputs"
+                )
                 found.append(
                     AzurePrincipal(
                         "object",
                         f"azure:principal/{object_id}",
-                        f"{object_id} ({grant.principal.principal_type or 'not in the inputs'})",
+                        f"{object_id} ({who})",
                         object_id=object_id,
                     )
                 )
         return found
+
+    def _current_object_id(self) -> str | None:
+        for data in self.index.of_type("azurerm_client_config"):
+            value = data.get("object_id")
+            if isinstance(value, str) and value:
+                return value.lower()
+        return None
 
     def find(self, text: str) -> AzurePrincipal | None:
         """A principal from a node id, a Terraform address, a name or an object id."""
@@ -247,7 +266,12 @@ class AzureView:
         """The assignments that may name the principal."""
         found = list(self._by_principal.get(principal.key, ()))
         if principal.object_id and principal.resource is not None:
-            found += self._by_principal.get(("object", principal.object_id), [])
+            seen = {id(g) for g in found}
+            found += [
+                g
+                for g in self._by_principal.get(("object", principal.object_id), [])
+                if id(g) not in seen
+            ]
         return found + self._unlinked
 
     # -- targets -----------------------------------------------------------------------
@@ -283,11 +307,14 @@ class AzureView:
     ) -> AzureDecision:
         """May ``principal`` perform ``action`` on ``target``?"""
         matches: list[AzureMatch] = []
-        policies_only = self._access_policy_vault(target) and action.lower().startswith(
-            "microsoft.keyvault/vaults/"
+        data_action = data is True or (data is None and is_data_action(action))
+        policies_only = (
+            data_action
+            and action.lower().startswith("microsoft.keyvault/vaults/")
+            and self._access_policy_vault(target)
         )
         for grant in self.candidates(principal):
-            if policies_only and grant.kind == "role-assignment" and data is not False:
+            if policies_only and grant.kind == "role-assignment":
                 continue  # a vault using access policies ignores RBAC data roles
             held = self._holds(grant, action, data)
             if held is Tristate.NO:
@@ -333,7 +360,7 @@ class AzureView:
         definition = grant.definition
         if definition is None:
             return Tristate.MAYBE
-        key = (definition.id or definition.source or definition.name, action, data)
+        key = (id(definition), action, data)
         found = self._held.get(key)
         if found is None:
             found = self._held[key] = definition.grants(action, data)
@@ -341,6 +368,8 @@ class AzureView:
 
     def _member(self, grant: AzureGrant, principal: AzurePrincipal) -> tuple[Tristate, list[str]]:
         ref = grant.principal
+        if ref.object_id is not None and ref.object_id == principal.object_id:
+            return Tristate.YES, []
         if ref.resource is not None:
             if principal.resource is ref.resource and principal.kind == ref.identity:
                 return Tristate.YES, [
@@ -357,8 +386,12 @@ class AzureView:
             return Tristate.YES, []
         if scope.target is not None and target.resource is scope.target:
             return Tristate.YES, []
+        if scope.kind == "root" or (scope.id is not None and scope.id.strip() == "/"):
+            return Tristate.YES, ["the tenant root scope covers everything"]
         if scope.id is None:
-            return Tristate.MAYBE, [f"the scope of the assignment is {scope.unknown}"]
+            return Tristate.MAYBE, [
+                f"the scope of the assignment is {scope.unknown or 'known after apply'}"
+            ]
         if scope.kind == "management_group":
             subscription = "/".join(target.id.split("/")[:3])
             members = self._groups().get(scope.id)

@@ -50,6 +50,8 @@ class Credential:
     subject: str | None
     provider: str
     """``aks``, ``github``, ``gitlab``, ``terraform-cloud`` or ``oidc``."""
+    cluster: Resource | None = None
+    """For ``aks``: the cluster whose issuer the credential trusts, when the inputs say."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,9 @@ def _credentials(index: ScanIndex) -> list[Credential]:
                 provider = "aks"
                 name = clusters[0].get("name") if clusters else None
                 issuer = issuer or f"aks:{name if isinstance(name, str) else clusters[0].address}"
+        linked = [
+            t for t in index.targets(resource, "issuer") if t.type == "azurerm_kubernetes_cluster"
+        ]
         found.append(
             Credential(
                 resource,
@@ -125,6 +130,7 @@ def _credentials(index: ScanIndex) -> list[Credential]:
                 issuer,
                 subject_value if isinstance(subject_value, str) else None,
                 provider,
+                linked[0] if len(linked) == 1 else None,
             )
         )
     return found
@@ -138,9 +144,11 @@ def aks_federations(index: ScanIndex) -> list[AksFederation]:
 def _aks(index: ScanIndex) -> list[AksFederation]:
     k8s = k8s_view(index)
     clusters = index.planned("azurerm_kubernetes_cluster")
-    enabled, enabled_why = _enabled(clusters)
     edges = []
     for credential in credentials(index):
+        enabled, enabled_why = _enabled(
+            [credential.cluster] if credential.cluster is not None else clusters
+        )
         if credential.provider != "aks" or credential.identity is None or not credential.subject:
             continue
         parts = credential.subject.split(":")
@@ -186,12 +194,15 @@ def _pods(account: ServiceAccount | None) -> tuple[Tristate, str]:
 
 
 def _uses(workload: Resource) -> bool:
+    """Is the workload's pod template labelled ``azure.workload.identity/use: "true"``?"""
     body = as_dict(workload.values)
-    for path in (
-        ("metadata",),
+    paths = [
         ("spec", "template", "metadata"),
         ("spec", "jobTemplate", "spec", "template", "metadata"),
-    ):
+    ]
+    if workload.type == "Pod":
+        paths = [("metadata",)]
+    for path in paths:
         node: Any = body
         for step in path:
             node = as_dict(node).get(step)
@@ -212,9 +223,11 @@ def _enabled(clusters: list[Resource]) -> tuple[Tristate, str]:
         )
         if oidc is True and identity is True:
             states.add(Tristate.YES)
-        elif oidc is False or identity is False or (oidc is None and identity is None):
-            states.add(Tristate.NO)
+        elif oidc is False or oidc is None:
+            states.add(Tristate.NO)  # no issuer: nothing for the credential to trust
         else:
+            # the webhook is off (or unknown): pods do not get the token projected, but a
+            # pod that projects one itself (audience api://AzureADTokenExchange) still does
             states.add(Tristate.MAYBE)
     names = ", ".join(sorted(str(c.get("name") or c.address) for c in clusters))
     if states == {Tristate.YES}:

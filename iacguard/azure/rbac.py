@@ -24,7 +24,7 @@ from iacguard.engine.context import ScanIndex
 from iacguard.model.resource import Action, Resource
 from iacguard.model.values import Unknown
 
-ScopeKind = Literal["management_group", "subscription", "resource_group", "resource"]
+ScopeKind = Literal["root", "management_group", "subscription", "resource_group", "resource"]
 
 #: Terraform types → (resource provider type path, parent attribute naming the account or
 #: vault when the id nests under it).
@@ -93,8 +93,10 @@ class Scope:
         if self.id is None:
             where = self.target.address if self.target is not None else "(known after apply)"
             return f"{self.kind.replace('_', ' ')} {where}"
+        if self.kind == "root":
+            return "the tenant root (every management group and subscription)"
         parts = self.id.strip("/").split("/")
-        if self.kind == "resource":
+        if self.kind == "resource" and len(parts) >= 2:
             return f"{parts[-2]} {parts[-1]}"
         return f"{self.kind.replace('_', ' ')} {parts[-1]}"
 
@@ -187,6 +189,8 @@ def resource_id(resource: Resource, subscription: str | None, index: ScanIndex) 
     name = resource.get("name")
     if not isinstance(name, str) or not name:
         return None
+    if resource.type == "azurerm_management_group":
+        return f"/providers/microsoft.management/managementgroups/{name}".lower()
     if resource.type == "azurerm_resource_group":
         return (
             f"/subscriptions/{subscription}/resourcegroups/{name}".lower() if subscription else None
@@ -221,14 +225,18 @@ def _parent_id(
         value = resource.get(attribute)
         if isinstance(value, str) and value.startswith("/subscriptions/"):
             return value.lower()
-        for parent in index.targets(resource, attribute):
-            if parent.type == parent_type:
-                return resource_id(parent, subscription, index)
+        parents = _same_instance(
+            resource, [p for p in index.targets(resource, attribute) if p.type == parent_type]
+        )
+        if len(parents) == 1:
+            return resource_id(parents[0], subscription, index)
     return None
 
 
 def scope_kind(scope_id: str) -> ScopeKind:
     """What an Azure resource id names."""
+    if scope_id.strip() == "/":
+        return "root"
     parts = scope_id.strip("/").lower().split("/")
     if parts[:3] == ["providers", "microsoft.management", "managementgroups"]:
         return "management_group"
@@ -264,12 +272,12 @@ class _Collector:
             for t in _same_instance(resource, self.index.targets(resource, attribute))
             if t.mode == "managed" or t.type in ("azurerm_subscription", "azurerm_resource_group")
         ]
+        why = value.describe() if isinstance(value, Unknown) else f"no {attribute}"
         for target in targets:
             derived = resource_id(target, self.subscription, self.index)
             if derived is not None or len(targets) == 1:
-                kind = scope_kind(derived) if derived else "resource"
-                return Scope(kind, derived, target)
-        why = value.describe() if isinstance(value, Unknown) else f"no {attribute}"
+                kind: ScopeKind = scope_kind(derived) if derived else _kind_of(target)
+                return Scope(kind, derived, target, None if derived else why)
         return Scope("resource", None, unknown=why)
 
     def _by_id(self) -> dict[str, Resource]:
@@ -289,22 +297,29 @@ class _Collector:
         value = resource.get(attribute)
         kind = resource.get("principal_type")
         principal_type = kind if isinstance(kind, str) else None
-        if isinstance(value, str) and value:
-            return PrincipalRef(value.lower(), text=value.lower(), principal_type=principal_type)
+        known = value.lower() if isinstance(value, str) and value else None
         references = resource.references.get(attribute, ())
-        for target in _same_instance(resource, self.index.targets(resource, attribute)):
+        linked = [
+            t for t in self.index.targets(resource, attribute) if _identity_kind(t, references)
+        ]
+        linked = _same_instance(resource, linked)
+        if len(linked) == 1:
+            target = linked[0]
             identity = _identity_kind(target, references)
-            if identity:
-                return PrincipalRef(
-                    None,
-                    target,
-                    identity,
-                    f"{target.address} ({identity.replace('_', '-')} identity)"
-                    if identity not in ("service_principal", "current")
-                    else target.address,
-                    principal_type,
-                )
+            return PrincipalRef(
+                known,
+                target,
+                identity,
+                f"{target.address} ({identity.replace('_', '-')} identity)"
+                if identity not in ("service_principal", "current")
+                else target.address,
+                principal_type,
+            )
+        if known is not None:
+            return PrincipalRef(known, text=known, principal_type=principal_type)
         described = value.describe() if isinstance(value, Unknown) else "(no principal)"
+        if len(linked) > 1:
+            described = f"one of {', '.join(t.address for t in linked[:4])}"
         return PrincipalRef(None, text=f"({described})", principal_type=principal_type)
 
     def principal_ref(self, resource: Resource, target: Resource, attribute: str) -> PrincipalRef:
@@ -349,7 +364,14 @@ class _Collector:
             if found is None:
                 return identifier, None, f"role definition {identifier} is not in the catalog"
             return found.name, found, ""
-        for target in self.index.targets(assignment, "role_definition_id"):
+        for target in _same_instance(
+            assignment,
+            [
+                t
+                for t in self.index.targets(assignment, "role_definition_id")
+                if t.type == "azurerm_role_definition"
+            ],
+        ):
             found = self._custom(resource=target)
             if found is not None:
                 return found.name, found, ""
@@ -449,11 +471,23 @@ class _Collector:
 
 def _same_instance(resource: Resource, targets: list[Resource]) -> list[Resource]:
     """Of several instances a ``for_each``/``count`` reference names, the one with the
-    resource's own key (``team["b"]`` → ``identity["b"]``); all of them when none matches."""
+    resource's own key (``team["b"]`` → ``identity["b"]``); all of them when none matches
+    (the caller then cannot tell which, and says so)."""
     if len(targets) <= 1 or resource.index is None:
         return targets
     same = [t for t in targets if t.index == resource.index]
     return same or targets
+
+
+def _kind_of(target: Resource) -> ScopeKind:
+    """The scope kind of a referenced resource whose id cannot be derived."""
+    if target.type in ("azurerm_resource_group", "data.azurerm_resource_group"):
+        return "resource_group"
+    if target.type in ("azurerm_subscription",):
+        return "subscription"
+    if target.type == "azurerm_management_group":
+        return "management_group"
+    return "resource"
 
 
 def rbac_vault(vault: Resource) -> bool:
@@ -510,7 +544,11 @@ def _identity_kind(target: Resource, references: tuple[str, ...]) -> str:
         return "current"
     if "kubelet_identity" in text:
         return "kubelet"
-    if "identity" in text:
+    if re.search(r"(^|\.)identity(\[0\]|\.0)?(\.principal_id|$)", text) or re.search(
+        r"(^|\.)identity\b", text.replace("_identity", "")
+    ):
+        # the resource's own identity block; add-on identities (secret_identity,
+        # ingress_application_gateway_identity...) are other principals
         return "system_assigned"
     return ""
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from iacguard.azure.evaluate import AzurePrincipal, AzureTarget, AzureView, azure_view
 from iacguard.azure.federation import aks_federations, credentials, kubelet_reachable
+from iacguard.azure.rbac import AzureGrant
 from iacguard.graph.ci import ci_scope
 from iacguard.graph.model import Edge, Node
 from iacguard.model.resource import Action, Resource
@@ -77,6 +78,8 @@ class AzureLayer:
         self.view: AzureView = azure_view(builder.index)
         self.jewels: list[tuple[Node, Resource, AzureTarget]] = []
         self.control: Node | None = None
+        self._relevance: dict[int, bool] = {}
+        self._accounts: dict[str, Resource | None] = {}
 
     def add_nodes(self) -> None:
         """Jewels, identities, CI subjects."""
@@ -90,9 +93,13 @@ class AzureLayer:
             found = self.index.classifications.get(resource.address)
             if found is None or found.resource_class not in self.builder.jewel_classes:
                 continue
+            node_id = azure_node_id(resource)
+            taken = self.graph.nodes.get(node_id)
+            if taken is not None and taken.address != resource.address:
+                node_id = f"azure:{resource.type.removeprefix('azurerm_')}/{resource.address}"
             node = self.graph.add(
                 Node(
-                    azure_node_id(resource),
+                    node_id,
                     resource.type,
                     resource.address,
                     resource.address,
@@ -264,7 +271,8 @@ class AzureLayer:
                         evidence=tuple(m.as_json() for m in decision.matches[:3]),
                     )
                 )
-                break
+                if decision.answer is Tristate.YES:
+                    break  # a Maybe of a stronger access does not hide a Yes of a weaker one
         if self.control is not None:
             subscription = self.view.rbac.subscription
             decision = self.view.decide(
@@ -292,10 +300,10 @@ class AzureLayer:
     def _reachable(self, principal: AzurePrincipal) -> list[tuple[Node, Resource, AzureTarget]]:
         """The jewels some assignment of the principal may reach: those under one of its
         scopes (every jewel when a scope is known only after apply)."""
-        grants = self.view.candidates(principal)
+        grants = [g for g in self.view.candidates(principal) if self._relevant(g)]
         if not grants:
             return []
-        if any(g.scope.id is None for g in grants):
+        if any(g.scope.id is None or g.scope.kind in ("root", "management_group") for g in grants):
             return self.jewels
         prefixes = tuple({g.scope.id for g in grants if g.scope.id})
         targets = {id(g.scope.target) for g in grants if g.scope.target is not None}
@@ -307,21 +315,40 @@ class AzureLayer:
                 id(resource) in targets
                 or (account is not None and id(account) in targets)
                 or any(target.id == p or target.id.startswith(p + "/") for p in prefixes)
+                or not target.id.startswith("/subscriptions/")  # its id is not known
             ):
                 found.append(jewel)
+        return found
+
+    def _relevant(self, grant: AzureGrant) -> bool:
+        """Can the grant's role give any access a jewel edge shows (cached per role)?"""
+        definition = grant.definition
+        if definition is None:
+            return True
+        key = id(definition)
+        found = self._relevance.get(key)
+        if found is None:
+            probes = [(a, d) for accesses in AZURE_ACCESS.values() for a, d in accesses.values()]
+            probes.append((_LIST_KEYS, False))
+            found = any(definition.grants(a, d) is not Tristate.NO for a, d in probes)
+            self._relevance[key] = found
         return found
 
     def _account_of(self, resource: Resource) -> Resource | None:
         """The storage account of a container (its keys and assignments reach it)."""
         if resource.type != "azurerm_storage_container":
             return None
+        if resource.address in self._accounts:
+            return self._accounts[resource.address]
         parents = [
             t
             for key in ("storage_account_id", "storage_account_name")
             for t in self.index.targets(resource, key)
             if t.type == "azurerm_storage_account"
         ]
-        return parents[0] if parents else None
+        found = parents[0] if len(parents) == 1 else None
+        self._accounts[resource.address] = found
+        return found
 
     def _keys(self, principal: AzurePrincipal, resource: Resource, target: AzureTarget) -> Any:
         """Data access through the storage account's keys: ``listKeys`` on an account that

@@ -292,3 +292,91 @@ def test_management_group_assignments_reach_the_subscriptions_the_inputs_put_in_
         inference(view), "Microsoft.Storage/storageAccounts/read", view.target(target)
     )
     assert decision.answer is Tristate.YES
+
+
+def _vault(name: str, rbac: bool, **extra: Any) -> dict[str, Any]:
+    return {
+        "address": f"azurerm_key_vault.{name}",
+        "after": {
+            "name": f"kv-{name}",
+            "resource_group_name": "rg-ml",
+            "sku_name": "standard",
+            "enable_rbac_authorization": rbac,
+            **extra,
+        },
+        "after_unknown": {"id": True},
+    }
+
+
+def test_each_inline_access_policy_grants_only_its_own_permissions(tmp_path: Path) -> None:
+    blocks = [
+        {
+            "object_id": "00000000-0000-0000-0000-0000000000a1",
+            "tenant_id": "t",
+            "secret_permissions": ["Get"],
+        },
+        {
+            "object_id": "00000000-0000-0000-0000-0000000000a2",
+            "tenant_id": "t",
+            "secret_permissions": ["List"],
+        },
+    ]
+    view = view_of(tmp_path, _vault("legacy", False, access_policy=blocks))
+    secret = view.target(f"{RG}/providers/Microsoft.KeyVault/vaults/kv-legacy/secrets/x")
+    action = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+    for object_id, expected in (("a2", Tristate.NO), ("a1", Tristate.YES), ("a2", Tristate.NO)):
+        who = view.find(f"00000000-0000-0000-0000-0000000000{object_id}")
+        assert who is not None
+        assert view.decide(who, action, secret, True).answer is expected
+
+
+def test_control_plane_actions_on_an_access_policy_vault_follow_rbac(tmp_path: Path) -> None:
+    entry = assignment("kv_contrib", "Key Vault Contributor", RG.lower())
+    view = view_of(tmp_path, IDENTITY, _vault("legacy", False), entry)
+    vault = view.target(f"{RG}/providers/Microsoft.KeyVault/vaults/kv-legacy")
+    action = "Microsoft.KeyVault/vaults/accessPolicies/write"
+    assert view.decide(inference(view), action, vault).answer is Tristate.YES
+
+
+def test_the_tenant_root_scope_covers_everything(tmp_path: Path) -> None:
+    view = view_of(tmp_path, IDENTITY, assignment("root", "User Access Administrator", "/"))
+    target = view.target(f"/subscriptions/{SUB}")
+    action = "Microsoft.Authorization/roleAssignments/write"
+    decision = view.decide(inference(view), action, target, False)
+    assert decision.answer is Tristate.YES
+    assert "tenant root" in decision.matches[0].grant.scope.text()
+
+
+def test_any_resource_with_a_system_assigned_identity_is_an_identity(tmp_path: Path) -> None:
+    app = {
+        "address": "azurerm_windows_web_app.app",
+        "after": {
+            "name": "app-ml",
+            "resource_group_name": "rg-ml",
+            "identity": [{"type": "SystemAssigned", "identity_ids": []}],
+        },
+        "after_unknown": {"id": True, "identity": [{"principal_id": True, "tenant_id": True}]},
+    }
+    owner = {
+        "address": "azurerm_role_assignment.app_owner",
+        "after": {"role_definition_name": "Owner", "scope": f"/subscriptions/{SUB}"},
+        "after_unknown": {"principal_id": True, "id": True},
+        "references": {"principal_id": ["azurerm_windows_web_app.app.identity[0].principal_id"]},
+    }
+    view = view_of(tmp_path, app, owner)
+    found = view.find("azure:system_assigned_identity/windows_web_app/app-ml")
+    assert found is not None
+    assert [g.role for g, _a, _w in view.grants_of(found)] == ["Owner"]
+
+
+def test_two_identities_of_one_name_stay_apart(tmp_path: Path) -> None:
+    twins = [
+        {
+            "address": f"azurerm_user_assigned_identity.{rg}",
+            "after": {"name": "id-app", "resource_group_name": f"rg-{rg}", "location": "eastus2"},
+            "after_unknown": {"principal_id": True, "client_id": True, "id": True},
+        }
+        for rg in ("a", "b")
+    ]
+    view = view_of(tmp_path, *twins)
+    assert len({p.node_id for p in view.identities}) == len(view.identities) == 2
