@@ -126,6 +126,7 @@ class AzureView:
         self._unlinked: list[AzureGrant] = []
         self._held: dict[tuple[int, str, bool | None], Tristate] = {}
         self._management: dict[str, set[str]] | None = None
+        self._policy_vaults: dict[str, bool] = {}
         for grant in self.rbac.grants:
             ref = grant.principal
             if ref.resource is not None:
@@ -343,6 +344,13 @@ class AzureView:
 
     def _access_policy_vault(self, target: AzureTarget) -> bool:
         """Is the target a vault (or in one) that authorizes data access by access policies?"""
+        key = target.resource.address if target.resource is not None else target.id
+        found = self._policy_vaults.get(key)
+        if found is None:
+            found = self._policy_vaults[key] = self._access_policy_vault_uncached(target)
+        return found
+
+    def _access_policy_vault_uncached(self, target: AzureTarget) -> bool:
         resource = target.resource
         if resource is not None and resource.type == "azurerm_key_vault_secret":
             vaults = self.index.targets(resource, "key_vault_id")

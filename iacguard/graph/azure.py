@@ -259,16 +259,14 @@ class AzureLayer:
                         decision, why = keys
                 if decision.answer is Tristate.NO:
                     continue
-                first = decision.matches[0]
                 edges.append(
                     Edge(
                         principal.node_id,
                         node.id,
                         "grants",
                         decision.answer,
-                        why or f"{action} through {first.grant.role} on {first.grant.scope.text()}",
                         access=access,
-                        evidence=tuple(m.as_json() for m in decision.matches[:3]),
+                        explain=_Explain(action, why, decision.matches[:3]),
                     )
                 )
                 if decision.answer is Tristate.YES:
@@ -366,6 +364,23 @@ class AzureLayer:
         return decision, (
             f"{_LIST_KEYS} on {account.address}, whose shared keys give full data access"
         )
+
+
+class _Explain:
+    """The reason and evidence of a grant edge, rendered when the edge is shown (a stress
+    plan has a million grants; a report shows a few hundred)."""
+
+    __slots__ = ("action", "matches", "why")
+
+    def __init__(self, action: str, why: str, matches: tuple[Any, ...]) -> None:
+        self.action = action
+        self.why = why
+        self.matches = matches
+
+    def __call__(self) -> tuple[str, tuple[dict[str, Any], ...]]:
+        first = self.matches[0].grant
+        why = self.why or f"{self.action} through {first.role} on {first.scope.text()}"
+        return why, tuple(m.as_json() for m in self.matches)
 
 
 class _Lazy:
