@@ -98,6 +98,7 @@ def identities_json(index: ScanIndex) -> list[dict[str, Any]]:
                     "via": credential.resource.address,
                 }
             )
+    secrets = _credentials_of(index, view)
     items = []
     for principal in view.identities:
         grants = [
@@ -116,6 +117,7 @@ def identities_json(index: ScanIndex) -> list[dict[str, Any]]:
                 "assumable_by": federated.get(principal.node_id, []),
                 "grants": grants,
                 "capabilities": {"classes": role_classes(view, principal)},
+                "credentials": secrets.get(principal.address, []),
                 "unresolved": sorted(
                     {g["role_unresolved"] for g in grants if g.get("role_unresolved")}
                 ),
@@ -123,6 +125,37 @@ def identities_json(index: ScanIndex) -> list[dict[str, Any]]:
         )
     items.sort(key=lambda i: (not i["defined"], i["id"]))
     return items
+
+
+_SECRETS = (
+    "azuread_application_password",
+    "azuread_service_principal_password",
+    "azuread_application_certificate",
+    "azuread_service_principal_certificate",
+)
+
+
+def _credentials_of(index: ScanIndex, view: AzureView) -> dict[str, list[str]]:
+    """Service principal address → the client secrets and certificates the inputs give it (or
+    its application)."""
+    found: dict[str, list[str]] = {}
+    principals = [p for p in view.identities if p.kind == "service_principal" and p.resource]
+    for secret in index.planned(*_SECRETS):
+        owners = {
+            t.address
+            for key in ("application_id", "application_object_id", "service_principal_id")
+            for t in index.targets(secret, key)
+        }
+        for principal in principals:
+            assert principal.resource is not None
+            apps = {
+                t.address
+                for key in ("client_id", "application_id")
+                for t in index.targets(principal.resource, key)
+            }
+            if principal.resource.address in owners or apps & owners:
+                found.setdefault(principal.address, []).append(secret.address)
+    return found
 
 
 def attach_aks(index: ScanIndex, document: dict[str, Any]) -> None:
@@ -155,6 +188,7 @@ def azure_text(item: dict[str, Any]) -> list[str]:
         maybe = "" if any(r["answer"] == "allowed" for r in routes) else " (maybe)"
         where = ", ".join(sorted({f"{r['scope']} ({r['role']})" for r in routes})[:3])
         lines.append(f"  can {name}{maybe}: {where}")
+    lines += [f"  credential {secret}" for secret in item.get("credentials", [])]
     lines += [f"  note: {note}" for note in item["unresolved"]]
     return lines
 

@@ -231,6 +231,8 @@ def test_identities_show_federation_and_capabilities(run_cli: RunCli, tmp_path: 
     assert "permissions-management" in deployer["capabilities"]["classes"]
     agent = by_id["azure:user_assigned_identity/id-agent"]
     assert "read-secrets" in agent["capabilities"]["classes"]
+    uploader = by_id["azure:service_principal/azuread_service_principal.uploader"]
+    assert uploader["credentials"] == ["azuread_application_password.uploader"]
     trainer_pod = by_id["k8s:ServiceAccount/training/trainer"]
     assert trainer_pod["blast_radius"]["count"] >= 1
 
