@@ -164,7 +164,7 @@ def _scope(aws_account_id: str | None, cluster: str | None, loaded: LoadResult) 
     if aws_account_id is not None and not re.fullmatch(r"\d{12}", aws_account_id):
         raise UsageError(f"--aws-account-id {aws_account_id!r}: an AWS account id is 12 digits")
     if cluster is not None and not cluster.strip():
-        raise UsageError("--cluster: name an aws_eks_cluster of the inputs")
+        raise UsageError("--cluster: name an EKS, GKE or AKS cluster of the inputs")
     accounts = tuple(sorted({a for doc in loaded.documents for a in doc.aws_accounts}))
     projects = tuple(sorted({p for doc in loaded.documents for p in doc.gcp_projects}))
     return GraphScope(aws_account_id, cluster, accounts, projects)
@@ -383,7 +383,8 @@ def query_command(
             "--identity",
             help="AWS: Terraform address (module paths included), IAM name, ARN or graph node "
             "id (aws:iam_role/NAME). GCP: service account email, address, gcp:service_account/"
-            "EMAIL or a member (user:x, principalSet://...). Kubernetes: "
+            "EMAIL or a member (user:x, principalSet://...). Azure: address, node id "
+            "(azure:user_assigned_identity/NAME), name or object id. Kubernetes: "
             "system:serviceaccount:NAMESPACE:NAME or k8s:ServiceAccount/NAMESPACE/NAME.",
         ),
     ],
@@ -392,6 +393,7 @@ def query_command(
         typer.Option(
             "--action",
             help="AWS: an IAM action (s3:GetObject). GCP: a permission (storage.objects.get). "
+            "Azure: an operation (Microsoft.Storage/storageAccounts/listKeys/action). "
             "Kubernetes: a verb.",
         ),
     ],
@@ -400,7 +402,8 @@ def query_command(
         typer.Option(
             "--resource",
             help="AWS: the resource ARN [default: * (any)]. GCP: the resource name "
-            "(projects/_/buckets/NAME[/objects/PATH], projects/P/secrets/S...). "
+            "(projects/_/buckets/NAME[/objects/PATH], projects/P/secrets/S...). Azure: the "
+            "resource id (/subscriptions/S/resourceGroups/G/providers/...). "
             "Kubernetes: RESOURCE[/SUBRESOURCE] "
             "(pods/exec; deployments.apps to name the API group).",
         ),
@@ -552,8 +555,9 @@ def identities_command(
     aws_account_id: AwsAccountOpt = None,
     cluster: ClusterOpt = None,
 ) -> None:
-    """Every identity (AWS roles, users and groups; GCP service accounts and members; Kubernetes
-    service accounts): who can become it and what it can do."""
+    """Every identity (AWS roles, users and groups; GCP service accounts and members; Azure
+    managed identities and service principals; Kubernetes service accounts): who can become it
+    and what it can do."""
     gc.disable()
     try:
         helm = _helm_options(
