@@ -173,11 +173,18 @@ def _planned(resource: Resource) -> bool:
 def subscription_of(index: ScanIndex) -> str | None:
     """The subscription the plan runs in: ``data.azurerm_client_config`` or
     ``data.azurerm_subscription``, when read."""
-    for data in index.of_type("azurerm_client_config", "azurerm_subscription"):
+    # the client configuration is the subscription Terraform runs in; an azurerm_subscription
+    # data source may read another one, so it counts only when it is the only one
+    for data in index.of_type("azurerm_client_config"):
         value = data.get("subscription_id")
         if isinstance(value, str) and value:
             return value.lower()
-    return None
+    found = {
+        value.lower()
+        for data in index.of_type("azurerm_subscription")
+        if isinstance(value := data.get("subscription_id"), str) and value
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def resource_id(resource: Resource, subscription: str | None, index: ScanIndex) -> str | None:

@@ -242,9 +242,32 @@ class AzureLayer:
             )
             kubelet = f"azure:kubelet_identity/{label}"
             answer, why = kubelet_reachable(cluster)
+            own = self._own_kubelet(cluster)
+            if own is not None:
+                # bring-your-own kubelet identity: the nodes run as that user-assigned identity
+                kubelet = own.node_id
+                why += f"; the kubelet identity is {own.address}"
             self.graph.link(Edge(node.id, kubelet, "inherits-node-role", answer, why))
             found.append((label, node.id, Tristate.YES, ""))
         return found
+
+    def _own_kubelet(self, cluster: Resource) -> AzurePrincipal | None:
+        """The user-assigned identity a cluster's ``kubelet_identity`` block names, if any."""
+        linked = [
+            t
+            for t in self.index.targets(cluster, "kubelet_identity")
+            if t.type == "azurerm_user_assigned_identity"
+        ]
+        if len(linked) != 1:
+            return None
+        return next(
+            (
+                p
+                for p in self.view.identities
+                if p.resource is linked[0] and p.kind == "user_assigned"
+            ),
+            None,
+        )
 
     def edges(self, principal: AzurePrincipal) -> list[Edge]:
         """Grants to jewels and to the RBAC control plane."""

@@ -380,3 +380,29 @@ def test_two_identities_of_one_name_stay_apart(tmp_path: Path) -> None:
     ]
     view = view_of(tmp_path, *twins)
     assert len({p.node_id for p in view.identities}) == len(view.identities) == 2
+
+
+def test_a_bring_your_own_kubelet_identity_is_what_the_nodes_run_as(tmp_path: Path) -> None:
+    from iacguard.graph import build_graph
+
+    uami = {
+        "address": "azurerm_user_assigned_identity.kubelet",
+        "after": {"name": "id-kubelet", "resource_group_name": "rg-ml", "location": "eastus2"},
+        "after_unknown": {"principal_id": True, "client_id": True, "id": True},
+    }
+    cluster = {
+        "address": "azurerm_kubernetes_cluster.aks",
+        "after": {
+            "name": "aks-ml",
+            "resource_group_name": "rg-ml",
+            "location": "eastus2",
+            "oidc_issuer_enabled": True,
+            "workload_identity_enabled": True,
+        },
+        "after_unknown": {"id": True, "kubelet_identity": True, "oidc_issuer_url": True},
+        "references": {"kubelet_identity": ["azurerm_user_assigned_identity.kubelet.client_id"]},
+    }
+    view = view_of(tmp_path, uami, cluster)
+    graph = build_graph(view.index)
+    targets = {e.target for e in graph.out("azure:aks_cluster/aks-ml")}
+    assert targets == {"azure:user_assigned_identity/id-kubelet"}
