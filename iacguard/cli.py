@@ -48,6 +48,7 @@ from iacguard.gcp.query import gcp_query_json, grants_query_text, looks_like_gcp
 from iacguard.gcp.summary import attach_gke
 from iacguard.gcp.summary import identities_json as gcp_identities_json
 from iacguard.graph import build_graph, find_paths
+from iacguard.graph.diff import diff_text, prior_resources, privilege_diff
 from iacguard.graph.report import attach_blast_radius, paths_json, paths_text
 from iacguard.inputs import HelmOptions, LoadResult, load_inputs
 from iacguard.k8s.federation import attach as attach_federations
@@ -647,6 +648,76 @@ def paths_command(
     else:
         sys.stdout.write(paths_text(document))
     raise typer.Exit(_input_errors(loaded))
+
+
+@app.command("diff")
+def diff_command(
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[INPUT...]",
+            help="A plan (and manifests, charts): the world before is the plan's prior state.",
+            show_default=False,
+        ),
+    ] = None,
+    before: Annotated[
+        list[str] | None,
+        typer.Option("--before", help="The inputs of the world before (repeatable)."),
+    ] = None,
+    after: Annotated[
+        list[str] | None,
+        typer.Option("--after", help="The inputs of the world after (repeatable)."),
+    ] = None,
+    output_format: TextOrJsonOpt = TextOrJson.TEXT,
+    config: ConfigOpt = None,
+    helm_values: HelmValuesOpt = None,
+    helm_set: HelmSetOpt = None,
+    release_name: ReleaseNameOpt = "release-name",
+    release_namespace: ReleaseNamespaceOpt = "default",
+    renderer: RendererOpt = "auto",
+    helm_binary: HelmBinaryOpt = None,
+    aws_account_id: AwsAccountOpt = None,
+    cluster: ClusterOpt = None,
+) -> None:
+    """What a change grants or removes: per identity, the crown jewels it newly reaches or no
+    longer reaches, and the paths from entry points the change opens or closes."""
+    gc.disable()
+    try:
+        if (before is None) != (after is None) or (inputs and before is not None):
+            raise UsageError("give INPUT... (a plan with its prior state), or --before and --after")
+        if not inputs and before is None:
+            raise UsageError("give INPUT... (a plan with its prior state), or --before and --after")
+        helm = _helm_options(
+            helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
+        )
+        if before is not None and after is not None:
+            old_loaded, settings = _load(before, config, helm)
+            loaded, _ = _load(after, config, helm)
+            old_resources = [r for doc in old_loaded.documents for r in doc.resources]
+            errors = _input_errors(old_loaded)
+        else:
+            loaded, settings = _load(inputs or [], config, helm)
+            old_loaded = loaded
+            old_resources = prior_resources([r for doc in loaded.documents for r in doc.resources])
+            errors = 0
+        resources = [r for doc in loaded.documents for r in doc.resources]
+        scope = _scope(aws_account_id, cluster, loaded)
+        old_scope = _scope(aws_account_id, cluster, old_loaded)
+        old_index = ScanIndex(
+            old_resources, classify_all(old_resources, settings.classification), old_scope
+        )
+        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
+        validate_cluster(index)
+        document = privilege_diff(old_index, index)
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    finally:
+        gc.enable()
+    if output_format is TextOrJson.JSON:
+        _write_json(document)
+    else:
+        sys.stdout.write(diff_text(document))
+    raise typer.Exit(max(errors, _input_errors(loaded)))
 
 
 checks_app = typer.Typer(

@@ -1,0 +1,187 @@
+"""The privilege diff: what a change gives to whom, from the identity graphs of the world before
+and the world after it.
+
+The world before is built from the same plan: every resource the plan changes, deletes or
+leaves alone, with its ``before`` values (what the prior state holds); resources the plan
+creates are not in it. Kubernetes manifests and charts are the same in both worlds. Or the two
+worlds are given explicitly (``iacguard diff --before ... --after ...``).
+
+Compared per identity (AWS roles and users, GCP and Azure identities, Kubernetes service
+accounts, CI subjects and outside principals): the crown jewels it reaches, with the access and
+the answer; and per path from an entry point to a crown jewel: opened, closed, or changed
+between Maybe and Yes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from iacguard.engine.context import ScanIndex
+from iacguard.graph.build import build_graph
+from iacguard.graph.model import IdentityGraph
+from iacguard.graph.paths import Path, find_paths, reach
+from iacguard.model.resource import Action, Resource
+
+#: Node kinds that are identities (what a diff is about).
+IDENTITY_KINDS = {
+    "aws_iam_role",
+    "aws_iam_user",
+    "google_service_account",
+    "user_assigned",
+    "system_assigned",
+    "kubelet",
+    "service_principal",
+    "object",
+    "ServiceAccount",
+    "ci-subject",
+    "aws-principal",
+    "gcp-principal",
+}
+
+
+def prior_resources(resources: list[Resource]) -> list[Resource]:
+    """The world before the change: plan resources as the prior state holds them (creates
+    left out), manifests and charts unchanged."""
+    found: list[Resource] = []
+    for resource in resources:
+        if resource.address.startswith("k8s:") or resource.read_during_plan:
+            found.append(resource)
+            continue
+        if resource.action in (Action.CREATE, Action.READ):
+            continue
+        if resource.action is Action.NO_OP:
+            found.append(resource)
+            continue
+        if resource.before is None:
+            continue
+        found.append(replace(resource, after=resource.before, action=Action.NO_OP))
+    return found
+
+
+def _key(path: Path) -> tuple[str, str]:
+    return (path.source.id, path.target.id)
+
+
+def _identities(graph: IdentityGraph) -> set[str]:
+    return {n.id for n in graph.nodes.values() if n.kind in IDENTITY_KINDS}
+
+
+def _reaches(graph: IdentityGraph, node: str) -> dict[str, Path]:
+    return {p.target.id: p for p in reach(graph, node).values()}
+
+
+def _reach_json(path: Path) -> dict[str, Any]:
+    return {
+        "id": path.target.id,
+        "jewel": path.target.jewel,
+        "access": path.access,
+        "decision": path.decision.value,
+        "via": [n.id for n in path.nodes[1:-1]],
+    }
+
+
+def privilege_diff(before: ScanIndex, after: ScanIndex) -> dict[str, Any]:
+    """``{"identities": [...], "paths": {"opened", "closed", "changed"}, "summary"}``."""
+    old, new = build_graph(before), build_graph(after)
+    old_ids, new_ids = _identities(old), _identities(new)
+    identities: list[dict[str, Any]] = []
+    for node_id in sorted(old_ids | new_ids):
+        was = _reaches(old, node_id) if node_id in old_ids else {}
+        now = _reaches(new, node_id) if node_id in new_ids else {}
+        added = [_reach_json(now[k]) for k in sorted(now.keys() - was.keys())]
+        removed = [_reach_json(was[k]) for k in sorted(was.keys() - now.keys())]
+        changed = [
+            {
+                **_reach_json(now[k]),
+                "before": was[k].decision.value,
+                "access_before": was[k].access,
+            }
+            for k in sorted(now.keys() & was.keys())
+            if now[k].decision is not was[k].decision or now[k].access != was[k].access
+        ]
+        status = (
+            "added"
+            if node_id not in old_ids
+            else "removed"
+            if node_id not in new_ids
+            else "changed"
+        )
+        if status == "changed" and not (added or removed or changed):
+            continue
+        if status != "changed" and not (added or removed):
+            continue  # a new identity that reaches nothing is not a privilege change
+        node = (new if node_id in new_ids else old).nodes[node_id]
+        identities.append(
+            {
+                "id": node_id,
+                "address": node.address,
+                "kind": node.kind,
+                "change": status,
+                "reaches_added": added,
+                "reaches_removed": removed,
+                "reaches_changed": changed,
+            }
+        )
+    was_paths = {_key(p): p for p in find_paths(old)}
+    now_paths = {_key(p): p for p in find_paths(new)}
+    paths = {
+        "opened": [now_paths[k].as_json() for k in sorted(now_paths.keys() - was_paths.keys())],
+        "closed": [was_paths[k].as_json() for k in sorted(was_paths.keys() - now_paths.keys())],
+        "changed": [
+            {**now_paths[k].as_json(), "before": was_paths[k].decision.value}
+            for k in sorted(now_paths.keys() & was_paths.keys())
+            if now_paths[k].decision is not was_paths[k].decision
+            or now_paths[k].access != was_paths[k].access
+        ],
+    }
+    return {"identities": identities, "paths": paths, "summary": _summary(identities, paths)}
+
+
+def _summary(identities: list[dict[str, Any]], paths: dict[str, list[Any]]) -> str:
+    if not identities and not any(paths.values()):
+        return "This change grants and removes nothing that reaches a crown jewel."
+    parts = []
+    grants = sum(len(i["reaches_added"]) for i in identities)
+    removals = sum(len(i["reaches_removed"]) for i in identities)
+    if grants:
+        parts.append(
+            f"grants {grants} new access{'es' if grants != 1 else ''} to crown jewels "
+            f"({sum(1 for i in identities if i['reaches_added'])} identities)"
+        )
+    if removals:
+        parts.append(f"removes {removals}")
+    for name, verb in (("opened", "opens"), ("closed", "closes")):
+        count = len(paths[name])
+        if count:
+            parts.append(f"{verb} {count} path{'s' if count != 1 else ''} from entry points")
+    changed = len(paths["changed"]) + sum(len(i["reaches_changed"]) for i in identities)
+    if changed:
+        parts.append(
+            f"changes the access or the answer (Maybe, Yes) of {changed} reach"
+            + ("es" if changed != 1 else "")
+        )
+    return "This change " + "; ".join(parts) + "."
+
+
+def diff_text(document: dict[str, Any]) -> str:
+    """The human form."""
+    lines = [document["summary"]]
+    for item in document["identities"]:
+        label = {"added": "new identity ", "removed": "removed identity "}.get(item["change"], "")
+        lines.append(f"{label}{item['id']}" + (f"  ({item['address']})" if item["address"] else ""))
+        for reach_item in item["reaches_added"]:
+            maybe = " (maybe)" if reach_item["decision"] == "unknown" else ""
+            lines.append(f"  + {reach_item['access']} on {reach_item['id']}{maybe}")
+        for reach_item in item["reaches_removed"]:
+            lines.append(f"  - {reach_item['access']} on {reach_item['id']}")
+        for reach_item in item["reaches_changed"]:
+            lines.append(
+                f"  ~ {reach_item['id']}: {reach_item['access_before']} "
+                f"({reach_item['before']}) -> {reach_item['access']} ({reach_item['decision']})"
+            )
+    for name, sign in (("opened", "+"), ("closed", "-"), ("changed", "~")):
+        for path in document["paths"][name]:
+            hops = " → ".join(h["id"] for h in path["hops"])
+            lines.append(f"{sign} path {hops}  [{path['access']}, {path['decision']}]")
+    return "\n".join(lines) + "\n"
