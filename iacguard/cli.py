@@ -48,7 +48,7 @@ from iacguard.gcp.query import gcp_query_json, grants_query_text, looks_like_gcp
 from iacguard.gcp.summary import attach_gke
 from iacguard.gcp.summary import identities_json as gcp_identities_json
 from iacguard.graph import build_graph, find_paths
-from iacguard.graph.diff import diff_text, prior_resources, privilege_diff
+from iacguard.graph.diff import diff_text, gate_trips, prior_resources, privilege_diff
 from iacguard.graph.report import attach_blast_radius, paths_json, paths_text
 from iacguard.inputs import HelmOptions, LoadResult, load_inputs
 from iacguard.k8s.federation import attach as attach_federations
@@ -668,6 +668,16 @@ def diff_command(
         list[str] | None,
         typer.Option("--after", help="The inputs of the world after (repeatable)."),
     ] = None,
+    fail_on_new: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on-new",
+            case_sensitive=False,
+            help="Exit 1 when the change adds something at or above this severity: control of "
+            "IAM or a cluster is critical, a new path from an entry point high, other new "
+            "access by its class.",
+        ),
+    ] = FailOn.NONE,
     output_format: TextOrJsonOpt = TextOrJson.TEXT,
     config: ConfigOpt = None,
     helm_values: HelmValuesOpt = None,
@@ -717,7 +727,10 @@ def diff_command(
         _write_json(document)
     else:
         sys.stdout.write(diff_text(document))
-    raise typer.Exit(max(errors, _input_errors(loaded)))
+    code = max(errors, _input_errors(loaded))
+    if code == 0 and gate_trips(document, fail_on_new.value):
+        code = 1
+    raise typer.Exit(code)
 
 
 checks_app = typer.Typer(

@@ -135,7 +135,74 @@ def privilege_diff(before: ScanIndex, after: ScanIndex) -> dict[str, Any]:
             or now_paths[k].access != was_paths[k].access
         ],
     }
-    return {"identities": identities, "paths": paths, "summary": _summary(identities, paths)}
+    document: dict[str, Any] = {
+        "identities": identities,
+        "paths": paths,
+        "summary": _summary(identities, paths),
+    }
+    document["new_severity"] = new_severity(document)
+    return document
+
+
+#: Severity of a new reach, by the access it gives (ARCHITECTURE.md's class severities).
+_ACCESS_SEVERITY = {
+    "permissions-management": "critical",
+    "cluster-admin": "critical",
+    "full-admin": "critical",
+    "write-data": "high",
+    "read-secrets": "high",
+    "decrypt": "high",
+    "read-data": "medium",
+}
+SEVERITIES = ("critical", "high", "medium", "low")
+#: Access classes, strongest first: a change to a stronger one adds privilege.
+_ORDER = {
+    name: rank
+    for rank, name in enumerate(
+        (
+            "full-admin",
+            "permissions-management",
+            "cluster-admin",
+            "write-data",
+            "read-secrets",
+            "decrypt",
+            "read-data",
+        )
+    )
+}
+
+
+def new_severity(document: dict[str, Any]) -> str | None:
+    """The most severe thing the change adds: control of IAM or a cluster is critical, a new
+    path from an entry point high, other new reaches by their access; ``None`` for nothing."""
+    found: set[str] = set()
+    for item in document["identities"]:
+        for reach_item in item["reaches_added"]:
+            found.add(_ACCESS_SEVERITY.get(reach_item["access"] or "", "low"))
+        for reach_item in item["reaches_changed"]:
+            was, now = reach_item["access_before"] or "", reach_item["access"] or ""
+            stronger = _ORDER.get(now, 99) < _ORDER.get(was, 99)
+            surer = (
+                was == now
+                and reach_item["before"] != "allowed"
+                and reach_item["decision"] == "allowed"
+            )
+            if stronger or surer:  # a weaker access, or a Yes become Maybe, adds nothing
+                found.add(_ACCESS_SEVERITY.get(now, "low"))
+    if document["paths"]["opened"]:
+        found.add("high")
+    for path in document["paths"]["opened"]:
+        if path["jewel"] in ("iam-control", "cluster-admin"):
+            found.add("critical")
+    return next((s for s in SEVERITIES if s in found), None)
+
+
+def gate_trips(document: dict[str, Any], threshold: str) -> bool:
+    """Does the change add something at or above ``threshold`` (``none`` never trips)?"""
+    severity = document.get("new_severity")
+    if threshold == "none" or severity is None:
+        return False
+    return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
 
 
 def _summary(identities: list[dict[str, Any]], paths: dict[str, list[Any]]) -> str:

@@ -156,3 +156,23 @@ def test_diff_needs_a_plan_or_both_worlds(run_cli: Any, tmp_path: Path) -> None:
         result = run_cli("diff", *args)
         assert result.returncode == 2, args
         assert "--before and --after" in result.stderr
+
+
+def test_the_gate_trips_on_what_the_change_adds(run_cli: Any, tmp_path: Path) -> None:
+    plan = write(
+        tmp_path, "plan.json", ROLE, BUCKET, inline(policy("s3:GetObject"), policy("s3:PutObject"))
+    )
+    assert diff(run_cli, plan)["new_severity"] == "high"  # write-data on training data
+    for threshold, code in (("critical", 0), ("high", 1), ("low", 1), ("none", 0)):
+        result = run_cli("diff", plan, "--fail-on-new", threshold)
+        assert result.returncode == code, (threshold, result.stderr)
+    # the reverse change adds nothing: the gate never trips
+    reverse = write(
+        tmp_path,
+        "reverse.json",
+        ROLE,
+        BUCKET,
+        inline(policy("s3:PutObject"), policy("s3:GetObject")),
+    )
+    assert diff(run_cli, reverse)["new_severity"] is None
+    assert run_cli("diff", reverse, "--fail-on-new", "low").returncode == 0
