@@ -17,11 +17,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from iacguard.aws.view import aws_view
+from iacguard.azure.evaluate import azure_view
+from iacguard.azure.summary import role_classes
 from iacguard.engine.context import ScanIndex
+from iacguard.gcp.capabilities import held_classes
+from iacguard.gcp.evaluate import gcp_view
 from iacguard.graph.build import build_graph
 from iacguard.graph.model import IdentityGraph
 from iacguard.graph.paths import Path, find_paths, reach
+from iacguard.k8s.identities import k8s_view
 from iacguard.model.resource import Action, Resource
+from iacguard.model.values import Tristate
 
 #: Node kinds that are identities (what a diff is about).
 IDENTITY_KINDS = {
@@ -85,8 +92,9 @@ def privilege_diff(before: ScanIndex, after: ScanIndex) -> dict[str, Any]:
     """``{"identities": [...], "paths": {"opened", "closed", "changed"}, "summary"}``."""
     old, new = build_graph(before), build_graph(after)
     old_ids, new_ids = _identities(old), _identities(new)
+    old_classes, new_classes = capability_classes(before), capability_classes(after)
     identities: list[dict[str, Any]] = []
-    for node_id in sorted(old_ids | new_ids):
+    for node_id in sorted(old_ids | new_ids | old_classes.keys() | new_classes.keys()):
         was = _reaches(old, node_id) if node_id in old_ids else {}
         now = _reaches(new, node_id) if node_id in new_ids else {}
         added = [_reach_json(now[k]) for k in sorted(now.keys() - was.keys())]
@@ -100,24 +108,23 @@ def privilege_diff(before: ScanIndex, after: ScanIndex) -> dict[str, Any]:
             for k in sorted(now.keys() & was.keys())
             if now[k].decision is not was[k].decision or now[k].access != was[k].access
         ]
-        status = (
-            "added"
-            if node_id not in old_ids
-            else "removed"
-            if node_id not in new_ids
-            else "changed"
-        )
-        if status == "changed" and not (added or removed or changed):
-            continue
-        if status != "changed" and not (added or removed):
-            continue  # a new identity that reaches nothing is not a privilege change
-        node = (new if node_id in new_ids else old).nodes[node_id]
+        classes = class_changes(old_classes.get(node_id, {}), new_classes.get(node_id, {}))
+        existed = node_id in old_ids or node_id in old_classes
+        exists = node_id in new_ids or node_id in new_classes
+        status = "added" if not existed else "removed" if not exists else "changed"
+        if not (added or removed or changed or any(classes.values())):
+            continue  # nothing it can do or reach changed (a new identity that can do nothing)
+        graph = new if node_id in new.nodes else old
+        node = graph.nodes.get(node_id)
         identities.append(
             {
                 "id": node_id,
-                "address": node.address,
-                "kind": node.kind,
+                "address": node.address if node is not None else None,
+                "kind": node.kind if node is not None else None,
                 "change": status,
+                "classes_added": classes["added"],
+                "classes_removed": classes["removed"],
+                "classes_changed": classes["changed"],
                 "reaches_added": added,
                 "reaches_removed": removed,
                 "reaches_changed": changed,
@@ -237,6 +244,13 @@ def diff_text(document: dict[str, Any]) -> str:
     for item in document["identities"]:
         label = {"added": "new identity ", "removed": "removed identity "}.get(item["change"], "")
         lines.append(f"{label}{item['id']}" + (f"  ({item['address']})" if item["address"] else ""))
+        for entry in item["classes_added"]:
+            maybe = " (maybe)" if entry["answer"] == "unknown" else ""
+            lines.append(f"  + can {entry['class']}{maybe}: {', '.join(entry['via'][:3])}")
+        for entry in item["classes_removed"]:
+            lines.append(f"  - can {entry['class']}")
+        for entry in item["classes_changed"]:
+            lines.append(f"  ~ can {entry['class']}: {entry['before']} -> {entry['answer']}")
         for reach_item in item["reaches_added"]:
             maybe = " (maybe)" if reach_item["decision"] == "unknown" else ""
             lines.append(f"  + {reach_item['access']} on {reach_item['id']}{maybe}")
@@ -252,3 +266,64 @@ def diff_text(document: dict[str, Any]) -> str:
             hops = " → ".join(h["id"] for h in path["hops"])
             lines.append(f"{sign} path {hops}  [{path['access']}, {path['decision']}]")
     return "\n".join(lines) + "\n"
+
+
+def capability_classes(index: ScanIndex) -> dict[str, dict[str, dict[str, Any]]]:
+    """Identity node id → capability class → ``{"answer", "via"}`` (actions for AWS and
+    Kubernetes, roles on scopes for GCP and Azure), across the providers of the inputs."""
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    aws = aws_view(index)
+    for identity in aws.identities:
+        if identity.kind == "group":
+            continue
+        summary = aws.summary(identity)
+        found[identity.node_id] = {
+            grant.name: {
+                "answer": (Tristate.MAYBE if grant.conditional else Tristate.YES).value,
+                "via": sorted(grant.actions)[:5],
+            }
+            for grant in summary.classes
+        }
+    gcp = gcp_view(index)
+    for principal in gcp.principals():
+        if principal.kind == "kubernetes":
+            continue
+        held = held_classes(gcp, principal)
+        found[principal.node_id] = {
+            name: {"answer": answer.value, "via": routes[:3]}
+            for name, (answer, routes) in held.items()
+        }
+    azure = azure_view(index)
+    for azure_identity in azure.identities:
+        classes = role_classes(azure, azure_identity)
+        found[azure_identity.node_id] = {
+            name: {
+                "answer": Tristate.YES.value
+                if any(r["answer"] == Tristate.YES.value for r in routes)
+                else Tristate.MAYBE.value,
+                "via": sorted({f"{r['role']} on {r['scope']}" for r in routes})[:3],
+            }
+            for name, routes in classes.items()
+        }
+    k8s = k8s_view(index)
+    for account in k8s.accounts.values():
+        found[account.node_id] = {
+            kclass.name: {"answer": kclass.answer.value, "via": list(kclass.probes[:3])}
+            for kclass in k8s.classes(account)
+        }
+    return found
+
+
+def class_changes(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Classes added, removed, or whose answer changed, of one identity."""
+    return {
+        "added": [{"class": n, **after[n]} for n in sorted(after.keys() - before.keys())],
+        "removed": [{"class": n, **before[n]} for n in sorted(before.keys() - after.keys())],
+        "changed": [
+            {"class": n, **after[n], "before": before[n]["answer"]}
+            for n in sorted(after.keys() & before.keys())
+            if after[n]["answer"] != before[n]["answer"]
+        ],
+    }

@@ -104,6 +104,9 @@ def test_an_update_that_turns_read_into_write_is_shown(run_cli: Any, tmp_path: P
         "write-data",
     )
     assert "changes the access" in document["summary"]
+    # the capability classes say it too: write-data is new
+    assert [c["class"] for c in role["classes_added"]] == ["write-data"]
+    assert "s3:PutObject" in role["classes_added"][0]["via"]
     text = run_cli("diff", plan).stdout
     assert "aws:s3_bucket/acme-training-data: read-data (allowed) -> write-data (allowed)" in text
 
