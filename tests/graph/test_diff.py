@@ -179,3 +179,30 @@ def test_the_gate_trips_on_what_the_change_adds(run_cli: Any, tmp_path: Path) ->
     )
     assert diff(run_cli, reverse)["new_severity"] is None
     assert run_cli("diff", reverse, "--fail-on-new", "low").returncode == 0
+
+
+EXAMPLE = HERE.parents[1] / "examples" / "diff"
+
+
+def test_the_example_change_opens_a_path_closes_another_and_adds_capabilities(
+    run_cli: Any,
+) -> None:
+    document = diff(run_cli, "--before", EXAMPLE / "before", "--after", EXAMPLE / "after")
+    opened = [(p["from"], p["to"]) for p in document["paths"]["opened"]]
+    closed = [(p["from"], p["to"]) for p in document["paths"]["closed"]]
+    assert opened == [("k8s:Service/inference/vllm", "k8s:Secret/inference/*")]
+    assert closed == [("k8s:Ingress/research/notebook", "k8s:Secret/research/*")]
+    [vllm] = document["identities"]
+    assert vllm["id"] == "k8s:ServiceAccount/inference/vllm"
+    assert {c["class"] for c in vllm["classes_added"]} >= {"read-secrets", "assume-identity"}
+    assert document["new_severity"] == "high"
+    result = run_cli(
+        "diff",
+        "--before",
+        EXAMPLE / "before",
+        "--after",
+        EXAMPLE / "after",
+        "--fail-on-new",
+        "high",
+    )
+    assert result.returncode == 1
