@@ -29,17 +29,16 @@ grants are unknown, and callers report them as Maybe, never as nothing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib.resources import files
 from itertools import product
 from types import MappingProxyType
 from typing import Any
 
 from iacguard.errors import IacguardError
+from iacguard.model.catalog_data import read_catalog, string_list
 from iacguard.model.values import Tristate
 
 _DATA_PACKAGE = "iacguard.azure"
@@ -391,18 +390,12 @@ def _malformed(detail: str) -> BuiltinRoleCatalogError:
     return BuiltinRoleCatalogError(f"the packaged Azure built-in role catalog {detail}")
 
 
-def _string_list(value: Any) -> list[str] | None:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        return None
-    return list(value)
-
-
 def _role(name: str, entry: Any) -> AzureRoleDefinition:
     if not isinstance(entry, dict):
         raise _malformed(f"has a malformed entry for {name}")
     lists: dict[str, tuple[str, ...]] = {}
     for field in _LIST_FIELDS:
-        values = _string_list(entry.get(field, []))
+        values = string_list(entry.get(field, []))
         if values is None:
             raise _malformed(f"has a malformed {field} list for {name}")
         lists[field] = tuple(values)
@@ -440,20 +433,7 @@ def load_role_catalog() -> BuiltinRoleCatalog:
     Raises:
         BuiltinRoleCatalogError: the packaged file is missing or malformed.
     """
-    resource = files(_DATA_PACKAGE).joinpath(_DATA_PATH)
-    try:
-        data = json.loads(resource.read_bytes())
-    except (OSError, ValueError) as exc:
-        # ValueError covers JSONDecodeError and UnicodeDecodeError.
-        raise _malformed(f"cannot be read: {exc}") from None
-    if not isinstance(data, dict):
-        raise _malformed("is not a JSON object")
-    source, retrieved, note = data.get("source"), data.get("retrieved"), data.get("note")
-    raw_roles = data.get("roles")
-    if not (isinstance(source, str) and isinstance(retrieved, str) and isinstance(note, str)):
-        raise _malformed("does not name its source, date and note")
-    if not isinstance(raw_roles, dict):
-        raise _malformed("has no roles")
+    source, retrieved, note, raw_roles = read_catalog(_DATA_PACKAGE, _DATA_PATH, _malformed)
     roles = {name: _role(name, entry) for name, entry in sorted(raw_roles.items())}
     by_id: dict[str, AzureRoleDefinition] = {}
     by_name: dict[str, AzureRoleDefinition] = {}

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from iacguard.about import data_versions
-from iacguard.azure import roles as roles_module
 from iacguard.azure.roles import (
     DATA_ACTION_PATTERNS,
     AzureRoleDefinition,
@@ -26,6 +25,7 @@ from iacguard.azure.roles import (
     role_id,
     roles_granting,
 )
+from iacguard.model import catalog_data
 from iacguard.model.values import Tristate
 
 YES, MAYBE, NO = Tristate.YES, Tristate.MAYBE, Tristate.NO
@@ -1006,7 +1006,7 @@ def test_malformed_catalog_is_a_packaging_error(monkeypatch: pytest.MonkeyPatch)
         )
         + "}}",
     ):
-        monkeypatch.setattr(roles_module, "files", lambda _package, t=text: _Resource(t))
+        monkeypatch.setattr(catalog_data, "files", lambda _package, t=text: _Resource(t))
         load_role_catalog.cache_clear()
         with pytest.raises(BuiltinRoleCatalogError):
             load_role_catalog()

@@ -4,15 +4,13 @@ example's README says."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers_inputs import iacguard_executable
+from example_stacks import cli_json, findings_of, scan_report
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "examples" / "gcp-stack"
@@ -61,36 +59,16 @@ CONTROLS: tuple[tuple[str, str], ...] = (
 
 
 def _json(run_cli: RunCli, tmp_path: Path, *args: str | Path, code: int = 0) -> Any:
-    completed = run_cli(*args, "--format", "json", cwd=tmp_path)
-    assert completed.returncode == code, completed.stderr
-    assert CANARY not in completed.stdout + completed.stderr
-    return json.loads(completed.stdout)
+    return cli_json(run_cli, tmp_path, CANARY, *args, code=code)
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The JSON report of a default scan of the plan and the manifests."""
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"}
-    env.pop("IACGUARD_DEBUG", None)
-    completed = subprocess.run(
-        [iacguard_executable(), "scan", str(PLAN), str(MANIFESTS), "--format", "json"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path_factory.mktemp("cwd"),
-        env=env,
-        check=False,
-        timeout=300,
-    )
-    assert completed.returncode == 1, completed.stderr
-    assert CANARY not in completed.stdout + completed.stderr
-    data: dict[str, Any] = json.loads(completed.stdout)
-    return data
+    return scan_report(PLAN, MANIFESTS, CANARY, tmp_path_factory.mktemp("cwd"))
 
 
-def _findings(report: dict[str, Any], check_id: str, resource: str) -> list[dict[str, Any]]:
-    return [
-        f for f in report["findings"] if f["check_id"] == check_id and f["resource"] == resource
-    ]
+_findings = findings_of
 
 
 def test_every_input_resource_is_analysed(report: dict[str, Any]) -> None:

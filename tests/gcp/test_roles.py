@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from iacguard.about import data_versions
-from iacguard.gcp import roles as roles_module
 from iacguard.gcp.roles import (
     RoleCatalogError,
     RoleDefinition,
@@ -23,6 +22,7 @@ from iacguard.gcp.roles import (
     predefined_role,
     roles_granting,
 )
+from iacguard.model import catalog_data
 from iacguard.model.values import Tristate
 
 YES, MAYBE, NO = Tristate.YES, Tristate.MAYBE, Tristate.NO
@@ -526,7 +526,7 @@ def test_malformed_catalog_is_a_packaging_error(
         '{"source": "x", "retrieved": "y", "note": "z"}',
         '{"source": "x", "retrieved": "y", "note": "z", "roles": {"roles/a.b": 1}}',
     ):
-        monkeypatch.setattr(roles_module, "files", lambda _package, t=text: _Resource(t))
+        monkeypatch.setattr(catalog_data, "files", lambda _package, t=text: _Resource(t))
         load_role_catalog.cache_clear()
         with pytest.raises(RoleCatalogError):
             load_role_catalog()
