@@ -56,6 +56,7 @@ from iacguard.k8s.federation import validate_cluster
 from iacguard.k8s.identities import account_json, k8s_view
 from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
+from iacguard.model.resource import Resource
 from iacguard.redaction import redact_text
 from iacguard.report import RENDERERS, OutputFormat, format_for_path
 from iacguard.report.console import build_console_report
@@ -169,6 +170,21 @@ def _scope(aws_account_id: str | None, cluster: str | None, loaded: LoadResult) 
     accounts = tuple(sorted({a for doc in loaded.documents for a in doc.aws_accounts}))
     projects = tuple(sorted({p for doc in loaded.documents for p in doc.gcp_projects}))
     return GraphScope(aws_account_id, cluster, accounts, projects)
+
+
+def _index(
+    loaded: LoadResult,
+    settings: Config,
+    aws_account_id: str | None,
+    cluster: str | None,
+    resources: list[Resource] | None = None,
+) -> ScanIndex:
+    """The index of the loaded inputs (or of ``resources`` taken from them), classified with
+    the configuration's overrides, in the scope the options and the plans give."""
+    if resources is None:
+        resources = [r for doc in loaded.documents for r in doc.resources]
+    scope = _scope(aws_account_id, cluster, loaded)
+    return ScanIndex(resources, classify_all(resources, settings.classification), scope)
 
 
 def _helm_options(
@@ -435,9 +451,7 @@ def query_command(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
         loaded, settings = _load(inputs, config, helm)
-        scope = _scope(aws_account_id, cluster, loaded)
-        resources = [r for doc in loaded.documents for r in doc.resources]
-        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
+        index = _index(loaded, settings, aws_account_id, cluster)
         validate_cluster(index)
         google = None if kubernetes else _gcp_principal(index, identity)
         azure = None if kubernetes or google else _azure_principal(index, identity)
@@ -565,9 +579,7 @@ def identities_command(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
         loaded, settings = _load(inputs, config, helm)
-        scope = _scope(aws_account_id, cluster, loaded)
-        resources = [r for doc in loaded.documents for r in doc.resources]
-        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
+        index = _index(loaded, settings, aws_account_id, cluster)
         document = identities_json(index)
         kubernetes = k8s_view(index)
         document["identities"] += [
@@ -629,9 +641,7 @@ def paths_command(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
         )
         loaded, settings = _load(inputs, config, helm)
-        scope = _scope(aws_account_id, cluster, loaded)
-        resources = [r for doc in loaded.documents for r in doc.resources]
-        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
+        index = _index(loaded, settings, aws_account_id, cluster)
         graph = build_graph(index)
         for node_id in [*(source or []), *(target or [])]:
             if node_id not in graph.nodes:
@@ -710,13 +720,8 @@ def diff_command(
             old_loaded = loaded
             old_resources = prior_resources([r for doc in loaded.documents for r in doc.resources])
             errors = 0
-        resources = [r for doc in loaded.documents for r in doc.resources]
-        scope = _scope(aws_account_id, cluster, loaded)
-        old_scope = _scope(aws_account_id, cluster, old_loaded)
-        old_index = ScanIndex(
-            old_resources, classify_all(old_resources, settings.classification), old_scope
-        )
-        index = ScanIndex(resources, classify_all(resources, settings.classification), scope)
+        old_index = _index(old_loaded, settings, aws_account_id, cluster, old_resources)
+        index = _index(loaded, settings, aws_account_id, cluster)
         validate_cluster(index)
         document = privilege_diff(old_index, index)
     except IacguardError as exc:
