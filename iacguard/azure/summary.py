@@ -50,6 +50,7 @@ def role_classes(view: AzureView, principal: AzurePrincipal) -> dict[str, list[d
     for grant, answer, _why in view.grants_of(principal):
         definition = grant.definition
         for name, probes in AZURE_PROBES.items():
+            answers = []
             if definition is None:
                 held = Tristate.MAYBE
             else:
@@ -67,8 +68,14 @@ def role_classes(view: AzureView, principal: AzurePrincipal) -> dict[str, list[d
                 {
                     "role": grant.role,
                     "scope": grant.scope.text(),
+                    "scope_id": grant.scope.id,
                     "source": grant.address,
                     "answer": surest.value,
+                    "actions": [  # none known for a role whose definition is not
+                        action
+                        for (action, _data), result in zip(probes, answers, strict=False)
+                        if result is not Tristate.NO
+                    ],
                 }
             )
     return {name: found[name] for name in AZURE_PROBES if name in found}

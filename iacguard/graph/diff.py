@@ -7,21 +7,33 @@ creates are not in it. Kubernetes manifests and charts are the same in both worl
 worlds are given explicitly (``iacguard diff --before ... --after ...``).
 
 Compared per identity (AWS roles and users, GCP and Azure identities, Kubernetes service
-accounts, CI subjects and outside principals): the crown jewels it reaches, with the access and
-the answer; and per path from an entry point to a crown jewel: opened, closed, or changed
-between Maybe and Yes.
+accounts, CI subjects and outside principals):
+
+- capabilities: each capability class on each resource or scope, with the actions behind it
+  (IAM actions, GCP permissions, Azure operations, Kubernetes requests), and for AWS the
+  actions per access level;
+- trust: who can assume it, federate into it or run as it (the graph's edges into it);
+- escalations: the identities it can become (``can-assume``, ``can-escalate``) and control of
+  IAM or a cluster;
+- reach: the crown jewels it reaches, with the access and the answer (its blast radius);
+
+and per path from an entry point to a crown jewel: opened, closed, or changed. Every item
+that is in both worlds with another answer (Maybe become Yes, or the reverse) is ``changed``
+with its answer ``before``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from iacguard.aws.capabilities import CAPABILITY_CLASSES
 from iacguard.aws.view import aws_view
 from iacguard.azure.evaluate import azure_view
-from iacguard.azure.summary import role_classes
+from iacguard.azure.summary import role_classes as azure_role_classes
 from iacguard.engine.context import ScanIndex
-from iacguard.gcp.capabilities import held_classes
+from iacguard.gcp.capabilities import role_classes as gcp_role_classes
 from iacguard.gcp.evaluate import gcp_view
 from iacguard.graph.build import build_graph
 from iacguard.graph.model import IdentityGraph
@@ -45,6 +57,21 @@ IDENTITY_KINDS = {
     "aws-principal",
     "gcp-principal",
 }
+#: Edges into an identity that say who can act as it.
+TRUST_KINDS = ("trusted-by", "federates-to", "can-assume", "can-escalate", "inherits-node-role",
+               "runs-as")  # fmt: skip
+#: Edges out of an identity to another identity it can become.
+ESCALATION_KINDS = ("can-assume", "can-escalate")
+#: Crown jewels whose control is control of everything: reaching them is an escalation.
+CONTROL_JEWELS = ("iam-control", "cluster-admin")
+SEVERITIES = ("critical", "high", "medium", "low")
+CLASS_SEVERITY = dict(CAPABILITY_CLASSES)
+#: Access classes, strongest first: a change to a stronger one adds privilege.
+_ORDER = {name: rank for rank, (name, _severity) in enumerate(CAPABILITY_CLASSES)}
+#: Actions listed per capability or access level (the count says how many there are).
+ACTION_SAMPLE = 10
+
+_Capabilities = dict[tuple[str, str], dict[str, Any]]
 
 
 def prior_resources(resources: list[Resource]) -> list[Resource]:
@@ -66,16 +93,262 @@ def prior_resources(resources: list[Resource]) -> list[Resource]:
     return found
 
 
-def _key(path: Path) -> tuple[str, str]:
-    return (path.source.id, path.target.id)
+def has_prior_world(resources: Iterable[Resource]) -> bool:
+    """Does the state behind a plan hold managed resources (a change that is not only
+    creates)? A fresh deployment's world before is empty: its diff would be the whole scan."""
+    return any(
+        not r.address.startswith("k8s:")
+        and not r.read_during_plan
+        and r.action not in (Action.CREATE, Action.READ)
+        for r in resources
+    )
 
 
-def _identities(graph: IdentityGraph) -> set[str]:
-    return {n.id for n in graph.nodes.values() if n.kind in IDENTITY_KINDS}
+# -- one world ---------------------------------------------------------------------------------
 
 
-def _reaches(graph: IdentityGraph, node: str) -> dict[str, Path]:
-    return {p.target.id: p for p in reach(graph, node).values()}
+class World:
+    """What the diff compares of one world: its graph, and per identity its capabilities,
+    access levels, trust, escalations and reach."""
+
+    def __init__(self, index: ScanIndex, graph: IdentityGraph | None = None) -> None:
+        self.index = index
+        self.graph = graph if graph is not None else build_graph(index)
+        self.capabilities, self.levels = capabilities(index)
+        self.identities = {
+            n.id for n in self.graph.nodes.values() if n.kind in IDENTITY_KINDS
+        } | self.capabilities.keys()
+        self._reach: dict[str, dict[str, Path]] = {}
+        self._into: dict[str, list[Any]] | None = None
+        self._paths: dict[tuple[str, str], Path] | None = None
+
+    def reaches(self, node_id: str) -> dict[str, Path]:
+        """Crown jewel id → the shortest path from the identity."""
+        found = self._reach.get(node_id)
+        if found is None:
+            found = self._reach[node_id] = (
+                {p.target.id: p for p in reach(self.graph, node_id).values()}
+                if node_id in self.graph.nodes
+                else {}
+            )
+        return found
+
+    def trust(self, node_id: str) -> dict[str, dict[str, Any]]:
+        """Source → the edges into the identity that make or let something act as it
+        (``can-assume``, ``federates-to``, ``runs-as``...), merged per source."""
+        if self._into is None:
+            for identity in self.identities:  # build every identity's edges
+                self.graph.out(identity)
+            into: dict[str, list[Any]] = {}
+            for edges in self.graph.edges.values():
+                for edge in edges:
+                    if edge.kind in TRUST_KINDS:
+                        into.setdefault(edge.target, []).append(edge)
+            self._into = into
+        return _merged(self._into.get(node_id, []), lambda e: e.source)
+
+    def escalations(self, node_id: str) -> dict[str, dict[str, Any]]:
+        """Target → the edges to identities it can become, and to control of IAM or a cluster
+        (``to_control``: the target is, or leads to, that control)."""
+        edges = [
+            edge
+            for edge in (self.graph.out(node_id) if node_id in self.graph.nodes else ())
+            if edge.kind in ESCALATION_KINDS
+            or (edge.kind == "grants" and self.graph.nodes[edge.target].jewel in CONTROL_JEWELS)
+        ]
+        found = _merged(edges, lambda e: e.target)
+        for target, item in found.items():
+            item["to_control"] = "grants" in item["kinds"] or self._leads_to_control(target)
+        return found
+
+    def _leads_to_control(self, node_id: str) -> bool:
+        return any(p.target.jewel in CONTROL_JEWELS for p in self.reaches(node_id).values())
+
+    def paths(self) -> dict[tuple[str, str], Path]:
+        """Every shortest path from an entry point to a crown jewel, by (entry, jewel)."""
+        if self._paths is None:
+            self._paths = {(p.source.id, p.target.id): p for p in find_paths(self.graph)}
+        return self._paths
+
+
+def _merged(edges: list[Any], other: Callable[[Any], str]) -> dict[str, dict[str, Any]]:
+    """One item per identity at the other end: its edge kinds, the surest answer, and why."""
+    found: dict[str, dict[str, Any]] = {}
+    for edge in edges:
+        key = other(edge)
+        item = found.setdefault(key, {"id": key, "kinds": [], "answer": "unknown", "why": []})
+        if edge.kind not in item["kinds"]:
+            item["kinds"].append(edge.kind)
+            item["kinds"].sort()
+        if edge.answer is Tristate.YES:
+            item["answer"] = Tristate.YES.value
+        if len(item["why"]) < 3 and edge.why not in item["why"]:
+            item["why"].append(edge.why)
+    return found
+
+
+def capabilities(
+    index: ScanIndex,
+) -> tuple[dict[str, _Capabilities], dict[str, dict[str, frozenset[str]]]]:
+    """Identity node id → (capability class, resource or scope) → ``{"answer", "actions",
+    "via"}``, across the providers of the inputs; and AWS identity → access level → actions."""
+    found: dict[str, _Capabilities] = {}
+    levels: dict[str, dict[str, frozenset[str]]] = {}
+    aws = aws_view(index)
+    for identity in aws.identities:
+        if identity.kind == "group":
+            continue
+        summary = aws.summary(identity)
+        held: _Capabilities = found.setdefault(identity.node_id, {})
+        for grant in summary.classes:
+            for scope in grant.scopes:
+                answer = Tristate.MAYBE if scope.conditional else Tristate.YES
+                for resource in scope.resources or ("*",):
+                    _hold(held, (grant.name, resource), answer, scope.actions, scope.source)
+        levels[identity.node_id] = {level: grant.actions for level, grant in summary.levels.items()}
+    gcp = gcp_view(index)
+    for principal in gcp.principals():
+        if principal.kind == "kubernetes":
+            continue
+        held = found.setdefault(principal.node_id, {})
+        for gcp_grant, member, _why in gcp.grants_of(principal):
+            where = gcp_grant.scope.name or gcp_grant.scope.text()
+            for name, (result, probes) in gcp_role_classes(gcp_grant).items():
+                if result is Tristate.NO:
+                    continue
+                answer = Tristate.YES if member is result is Tristate.YES else Tristate.MAYBE
+                _hold(held, (name, where), answer, probes, gcp_grant.role)
+    azure = azure_view(index)
+    for azure_identity in azure.identities:
+        held = found.setdefault(azure_identity.node_id, {})
+        for name, routes in azure_role_classes(azure, azure_identity).items():
+            for route in routes:
+                _hold(
+                    held,
+                    (name, route["scope_id"] or route["scope"]),
+                    Tristate(route["answer"]),
+                    route["actions"],
+                    route["role"],
+                )
+    k8s = k8s_view(index)
+    for account in k8s.accounts.values():
+        held = found.setdefault(account.node_id, {})
+        for (name, namespace), (answer, allowed, bindings) in k8s.class_namespaces(account).items():
+            for binding in bindings:
+                _hold(held, (name, f"namespace {namespace}" if namespace != "*" else "cluster"),
+                      answer, allowed, binding)  # fmt: skip
+    return {k: v for k, v in found.items() if v}, levels
+
+
+def _hold(
+    held: _Capabilities,
+    key: tuple[str, str],
+    answer: Tristate,
+    actions: Iterable[str],
+    via: str,
+) -> None:
+    entry = held.get(key)
+    if entry is None:
+        held[key] = {"answer": answer, "actions": frozenset(actions), "via": {via}}
+        return
+    if answer is Tristate.YES:
+        entry["answer"] = Tristate.YES
+    entry["actions"] = entry["actions"] | frozenset(actions)
+    entry["via"].add(via)
+
+
+# -- comparing ---------------------------------------------------------------------------------
+
+
+def privilege_diff(
+    before: ScanIndex,
+    after: ScanIndex,
+    after_graph: IdentityGraph | None = None,
+) -> dict[str, Any]:
+    """``{"summary", "new_severity", "identities": [...], "paths": {"opened", "closed",
+    "changed"}}`` (the JSON form of ``iacguard diff``, and the ``diff`` of a scan report)."""
+    old, new = World(before), World(after, after_graph)
+    identities = []
+    for node_id in sorted(old.identities | new.identities):
+        item = _identity_diff(old, new, node_id)
+        if item is not None:
+            identities.append(item)
+    was_paths, now_paths = old.paths(), new.paths()
+    paths = {
+        "opened": [now_paths[k].as_json() for k in sorted(now_paths.keys() - was_paths.keys())],
+        "closed": [was_paths[k].as_json() for k in sorted(was_paths.keys() - now_paths.keys())],
+        "changed": [
+            {**now_paths[k].as_json(), "before": was_paths[k].decision.value,
+             "access_before": was_paths[k].access}
+            for k in sorted(now_paths.keys() & was_paths.keys())
+            if now_paths[k].decision is not was_paths[k].decision
+            or now_paths[k].access != was_paths[k].access
+        ],
+    }  # fmt: skip
+    document: dict[str, Any] = {
+        "summary": _summary(identities, paths),
+        "new_severity": None,
+        "identities": identities,
+        "paths": paths,
+    }
+    document["new_severity"] = new_severity(document)
+    return document
+
+
+def _identity_diff(old: World, new: World, node_id: str) -> dict[str, Any] | None:
+    existed, exists = node_id in old.identities, node_id in new.identities
+    was, now = old.reaches(node_id), new.reaches(node_id)
+    reaches = _compare(
+        {k: _reach_json(p) for k, p in was.items()},
+        {k: _reach_json(p) for k, p in now.items()},
+        ("decision", "access"),
+    )
+    capability = _capability_diff(
+        old.capabilities.get(node_id, {}), new.capabilities.get(node_id, {})
+    )
+    levels = _level_diff(old.levels.get(node_id, {}), new.levels.get(node_id, {}))
+    trust = _compare(old.trust(node_id), new.trust(node_id), ("answer", "kinds"))
+    escalations = _compare(old.escalations(node_id), new.escalations(node_id), ("answer", "kinds"))
+    if not (_any(reaches) or _any(capability) or levels or _any(trust) or _any(escalations)):
+        return None  # nothing it can do, reach or be reached by changed
+    node = new.graph.nodes.get(node_id) or old.graph.nodes.get(node_id)
+    return {
+        "id": node_id,
+        "address": node.address if node is not None and node.address != node_id else None,
+        "kind": node.kind if node is not None else None,
+        "change": "added" if not existed else "removed" if not exists else "changed",
+        "capabilities": capability,
+        "access_levels": levels,
+        "trust": trust,
+        "escalations": escalations,
+        "reaches": reaches,
+        "blast_radius": {"before": len(was), "after": len(now)},
+    }
+
+
+def _any(changes: dict[str, list[Any]]) -> bool:
+    return any(changes.values())
+
+
+def _compare(
+    was: dict[Any, dict[str, Any]], now: dict[Any, dict[str, Any]], fields: tuple[str, ...]
+) -> dict[str, list[dict[str, Any]]]:
+    """Items added, removed, and changed in one of ``fields`` (their old values as
+    ``FIELD_before``; ``answer`` and ``decision`` as ``before``)."""
+    changed = []
+    for key in sorted(now.keys() & was.keys()):
+        if any(now[key][f] != was[key][f] for f in fields):
+            item = dict(now[key])
+            for name in fields:
+                item["before" if name in ("answer", "decision") else f"{name}_before"] = was[key][
+                    name
+                ]
+            changed.append(item)
+    return {
+        "added": [now[k] for k in sorted(now.keys() - was.keys())],
+        "removed": [was[k] for k in sorted(was.keys() - now.keys())],
+        "changed": changed,
+    }
 
 
 def _reach_json(path: Path) -> dict[str, Any]:
@@ -88,242 +361,258 @@ def _reach_json(path: Path) -> dict[str, Any]:
     }
 
 
-def privilege_diff(before: ScanIndex, after: ScanIndex) -> dict[str, Any]:
-    """``{"identities": [...], "paths": {"opened", "closed", "changed"}, "summary"}``."""
-    old, new = build_graph(before), build_graph(after)
-    old_ids, new_ids = _identities(old), _identities(new)
-    old_classes, new_classes = capability_classes(before), capability_classes(after)
-    identities: list[dict[str, Any]] = []
-    for node_id in sorted(old_ids | new_ids | old_classes.keys() | new_classes.keys()):
-        was = _reaches(old, node_id) if node_id in old_ids else {}
-        now = _reaches(new, node_id) if node_id in new_ids else {}
-        added = [_reach_json(now[k]) for k in sorted(now.keys() - was.keys())]
-        removed = [_reach_json(was[k]) for k in sorted(was.keys() - now.keys())]
-        changed = [
-            {
-                **_reach_json(now[k]),
-                "before": was[k].decision.value,
-                "access_before": was[k].access,
-            }
-            for k in sorted(now.keys() & was.keys())
-            if now[k].decision is not was[k].decision or now[k].access != was[k].access
-        ]
-        classes = class_changes(old_classes.get(node_id, {}), new_classes.get(node_id, {}))
-        existed = node_id in old_ids or node_id in old_classes
-        exists = node_id in new_ids or node_id in new_classes
-        status = "added" if not existed else "removed" if not exists else "changed"
-        if not (added or removed or changed or any(classes.values())):
-            continue  # nothing it can do or reach changed (a new identity that can do nothing)
-        graph = new if node_id in new.nodes else old
-        node = graph.nodes.get(node_id)
-        identities.append(
-            {
-                "id": node_id,
-                "address": node.address if node is not None else None,
-                "kind": node.kind if node is not None else None,
-                "change": status,
-                "classes_added": classes["added"],
-                "classes_removed": classes["removed"],
-                "classes_changed": classes["changed"],
-                "reaches_added": added,
-                "reaches_removed": removed,
-                "reaches_changed": changed,
-            }
-        )
-    was_paths = {_key(p): p for p in find_paths(old)}
-    now_paths = {_key(p): p for p in find_paths(new)}
-    paths = {
-        "opened": [now_paths[k].as_json() for k in sorted(now_paths.keys() - was_paths.keys())],
-        "closed": [was_paths[k].as_json() for k in sorted(was_paths.keys() - now_paths.keys())],
-        "changed": [
-            {**now_paths[k].as_json(), "before": was_paths[k].decision.value}
-            for k in sorted(now_paths.keys() & was_paths.keys())
-            if now_paths[k].decision is not was_paths[k].decision
-            or now_paths[k].access != was_paths[k].access
+def _capability_json(key: tuple[str, str], entry: dict[str, Any]) -> dict[str, Any]:
+    actions = entry["actions"]
+    return {
+        "class": key[0],
+        "resource": key[1],
+        "severity": CLASS_SEVERITY.get(key[0], "medium"),
+        "answer": entry["answer"].value,
+        "action_count": len(actions),
+        "actions": sorted(actions)[:ACTION_SAMPLE],
+        "via": sorted(entry["via"])[:5],
+    }
+
+
+def _capability_diff(was: _Capabilities, now: _Capabilities) -> dict[str, list[dict[str, Any]]]:
+    """Per (class, resource): added, removed, or changed (answer, actions added or removed)."""
+    changed = []
+    for key in sorted(now.keys() & was.keys()):
+        old, new = was[key], now[key]
+        added, removed = new["actions"] - old["actions"], old["actions"] - new["actions"]
+        if old["answer"] is new["answer"] and not added and not removed:
+            continue
+        item = _capability_json(key, new)
+        item["before"] = old["answer"].value
+        item["actions_added"] = sorted(added)[:ACTION_SAMPLE]
+        item["actions_added_count"] = len(added)
+        item["actions_removed"] = sorted(removed)[:ACTION_SAMPLE]
+        item["actions_removed_count"] = len(removed)
+        changed.append(item)
+    return {
+        "added": [_capability_json(k, now[k]) for k in sorted(now.keys() - was.keys(), key=_rank)],
+        "removed": [
+            _capability_json(k, was[k]) for k in sorted(was.keys() - now.keys(), key=_rank)
         ],
+        "changed": sorted(changed, key=lambda i: _rank((i["class"], i["resource"]))),
     }
-    document: dict[str, Any] = {
-        "identities": identities,
-        "paths": paths,
-        "summary": _summary(identities, paths),
-    }
-    document["new_severity"] = new_severity(document)
-    return document
 
 
-#: Severity of a new reach, by the access it gives (ARCHITECTURE.md's class severities).
-_ACCESS_SEVERITY = {
-    "permissions-management": "critical",
-    "cluster-admin": "critical",
-    "full-admin": "critical",
-    "write-data": "high",
-    "read-secrets": "high",
-    "decrypt": "high",
-    "read-data": "medium",
-}
-SEVERITIES = ("critical", "high", "medium", "low")
-#: Access classes, strongest first: a change to a stronger one adds privilege.
-_ORDER = {
-    name: rank
-    for rank, name in enumerate(
-        (
-            "full-admin",
-            "permissions-management",
-            "cluster-admin",
-            "write-data",
-            "read-secrets",
-            "decrypt",
-            "read-data",
+def _rank(key: tuple[str, str]) -> tuple[int, str, str]:
+    return (_ORDER.get(key[0], len(_ORDER)), key[0], key[1])
+
+
+def _level_diff(
+    was: dict[str, frozenset[str]], now: dict[str, frozenset[str]]
+) -> list[dict[str, Any]]:
+    """Per AWS access level (``Write``, ``Permissions management``...): actions added and
+    removed."""
+    found = []
+    for level in sorted(was.keys() | now.keys()):
+        old, new = was.get(level, frozenset()), now.get(level, frozenset())
+        if old == new:
+            continue
+        added, removed = new - old, old - new
+        found.append(
+            {
+                "level": level,
+                "before": len(old),
+                "after": len(new),
+                "added": sorted(added)[:ACTION_SAMPLE],
+                "added_count": len(added),
+                "removed": sorted(removed)[:ACTION_SAMPLE],
+                "removed_count": len(removed),
+            }
         )
+    return found
+
+
+# -- severity and gate -------------------------------------------------------------------------
+
+
+def _stronger(item: dict[str, Any], access: str = "access") -> bool:
+    """A changed item that adds: a stronger access, or a Maybe become Yes."""
+    was, now = item.get(f"{access}_before") or "", item.get(access) or ""
+    if _ORDER.get(now, 99) < _ORDER.get(was, 99):
+        return True
+    answer = item.get("answer", item.get("decision"))
+    return was == now and item["before"] != "allowed" and answer == "allowed"
+
+
+def added_items(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the change adds, each with its severity: ``[(severity, text)]``, most severe
+    first (what ``--fail-on-new`` gates on)."""
+    found: list[tuple[str, str]] = []
+    for item in document["identities"]:
+        who = item["address"] or item["id"]
+        caps = item["capabilities"]
+        for cap in caps["added"] + [c for c in caps["changed"] if _adds_capability(c)]:
+            found.append((cap["severity"], f"{who} can {cap['class']} on {cap['resource']}"))
+        for entry in item["reaches"]["added"] + [
+            r for r in item["reaches"]["changed"] if _stronger(r)
+        ]:
+            found.append(
+                (CLASS_SEVERITY.get(entry["access"] or "", "low"),
+                 f"{who} reaches {entry['id']} ({entry['access']})")
+            )  # fmt: skip
+        for entry in item["escalations"]["added"] + [
+            e for e in item["escalations"]["changed"] if e["answer"] == "allowed"
+        ]:
+            severity = "critical" if entry["to_control"] else "high"
+            found.append((severity, f"{who} can become or control {entry['id']}"))
+        for entry in item["trust"]["added"]:
+            kinds = ", ".join(entry["kinds"])
+            found.append((CLASS_SEVERITY["assume-identity"],
+                          f"{entry['id']} can act as {who} ({kinds})"))  # fmt: skip
+    for path in document["paths"]["opened"] + [
+        p for p in document["paths"]["changed"] if _stronger(p)
+    ]:
+        severity = "critical" if path["jewel"] in CONTROL_JEWELS else "high"
+        found.append((severity, f"a path from {path['from']} to {path['to']}"))
+    return sorted(found, key=lambda f: (SEVERITIES.index(f[0]), f[1]))
+
+
+def _adds_capability(item: dict[str, Any]) -> bool:
+    return bool(item["actions_added_count"]) or (
+        item["before"] != "allowed" and item["answer"] == "allowed"
     )
-}
 
 
 def new_severity(document: dict[str, Any]) -> str | None:
-    """The most severe thing the change adds: control of IAM or a cluster is critical, a new
-    path from an entry point high, other new reaches by their access; ``None`` for nothing."""
-    found: set[str] = set()
-    for item in document["identities"]:
-        for reach_item in item["reaches_added"]:
-            found.add(_ACCESS_SEVERITY.get(reach_item["access"] or "", "low"))
-        for reach_item in item["reaches_changed"]:
-            was, now = reach_item["access_before"] or "", reach_item["access"] or ""
-            stronger = _ORDER.get(now, 99) < _ORDER.get(was, 99)
-            surer = (
-                was == now
-                and reach_item["before"] != "allowed"
-                and reach_item["decision"] == "allowed"
-            )
-            if stronger or surer:  # a weaker access, or a Yes become Maybe, adds nothing
-                found.add(_ACCESS_SEVERITY.get(now, "low"))
-    if document["paths"]["opened"]:
-        found.add("high")
-    for path in document["paths"]["opened"]:
-        if path["jewel"] in ("iam-control", "cluster-admin"):
-            found.add("critical")
-    return next((s for s in SEVERITIES if s in found), None)
+    """The most severe thing the change adds, ``None`` for nothing: a class by its severity
+    (ARCHITECTURE.md), an escalation to control of IAM or a cluster critical, another new
+    escalation or a new path from an entry point high."""
+    found = added_items(document)
+    return found[0][0] if found else None
 
 
-def gate_trips(document: dict[str, Any], threshold: str) -> bool:
+def gate_trips(document: dict[str, Any] | None, threshold: str) -> bool:
     """Does the change add something at or above ``threshold`` (``none`` never trips)?"""
-    severity = document.get("new_severity")
+    severity = document.get("new_severity") if document else None
     if threshold == "none" or severity is None:
         return False
     return SEVERITIES.index(severity) <= SEVERITIES.index(threshold)
 
 
+# -- text --------------------------------------------------------------------------------------
+
+
 def _summary(identities: list[dict[str, Any]], paths: dict[str, list[Any]]) -> str:
     if not identities and not any(paths.values()):
-        return "This change grants and removes nothing that reaches a crown jewel."
+        return (
+            "This change grants and removes nothing: no identity's permissions, trust or "
+            "reach changes."
+        )
     parts = []
-    grants = sum(len(i["reaches_added"]) for i in identities)
-    removals = sum(len(i["reaches_removed"]) for i in identities)
-    if grants:
-        parts.append(
-            f"grants {grants} new access{'es' if grants != 1 else ''} to crown jewels "
-            f"({sum(1 for i in identities if i['reaches_added'])} identities)"
+    new = [i for i in identities if i["change"] == "added"]
+    gone = [i for i in identities if i["change"] == "removed"]
+    if new:
+        parts.append(f"adds {_count(len(new), 'identity', 'identities')}")
+    if gone:
+        parts.append(f"removes {_count(len(gone), 'identity', 'identities')}")
+    granted = sum(len(i["capabilities"]["added"]) for i in identities) + sum(
+        1 for i in identities for c in i["capabilities"]["changed"] if _adds_capability(c)
+    )
+    taken = sum(len(i["capabilities"]["removed"]) for i in identities)
+    if granted:
+        who = sum(
+            1 for i in identities if i["capabilities"]["added"] or i["capabilities"]["changed"]
         )
-    if removals:
-        parts.append(f"removes {removals}")
+        parts.append(f"grants {_count(granted, 'capability', 'capabilities')} to "
+                     f"{_count(who, 'identity', 'identities')}")  # fmt: skip
+    if taken:
+        parts.append(f"removes {_count(taken, 'capability', 'capabilities')}")
+    escalations = sum(len(i["escalations"]["added"]) for i in identities)
+    if escalations:
+        parts.append(f"adds {_count(escalations, 'escalation', 'escalations')}")
+    trust = sum(len(i["trust"]["added"]) for i in identities)
+    if trust:
+        parts.append(f"lets {_count(trust, 'identity or workload', 'identities or workloads')}"
+                     " act as another")  # fmt: skip
+    reaches = sum(len(i["reaches"]["added"]) for i in identities)
+    if reaches:
+        parts.append(f"gives {_count(reaches, 'new reach', 'new reaches')} of crown jewels")
     for name, verb in (("opened", "opens"), ("closed", "closes")):
-        count = len(paths[name])
-        if count:
-            parts.append(f"{verb} {count} path{'s' if count != 1 else ''} from entry points")
-    changed = len(paths["changed"]) + sum(len(i["reaches_changed"]) for i in identities)
-    if changed:
-        parts.append(
-            f"changes the access or the answer (Maybe, Yes) of {changed} reach"
-            + ("es" if changed != 1 else "")
-        )
+        if paths[name]:
+            parts.append(f"{verb} {_count(len(paths[name]), 'path', 'paths')} from entry points")
+    if paths["changed"]:
+        parts.append(f"changes {_count(len(paths['changed']), 'path', 'paths')}")
+    if not parts:
+        parts.append("changes only answers (Maybe, Yes) or removals listed below")
     return "This change " + "; ".join(parts) + "."
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def diff_text(document: dict[str, Any]) -> str:
     """The human form."""
     lines = [document["summary"]]
+    if document["new_severity"]:
+        lines.append(f"Most severe addition: {document['new_severity']}.")
     for item in document["identities"]:
         label = {"added": "new identity ", "removed": "removed identity "}.get(item["change"], "")
+        lines.append("")
         lines.append(f"{label}{item['id']}" + (f"  ({item['address']})" if item["address"] else ""))
-        for entry in item["classes_added"]:
-            maybe = " (maybe)" if entry["answer"] == "unknown" else ""
-            lines.append(f"  + can {entry['class']}{maybe}: {', '.join(entry['via'][:3])}")
-        for entry in item["classes_removed"]:
-            lines.append(f"  - can {entry['class']}")
-        for entry in item["classes_changed"]:
-            lines.append(f"  ~ can {entry['class']}: {entry['before']} -> {entry['answer']}")
-        for reach_item in item["reaches_added"]:
-            maybe = " (maybe)" if reach_item["decision"] == "unknown" else ""
-            lines.append(f"  + {reach_item['access']} on {reach_item['id']}{maybe}")
-        for reach_item in item["reaches_removed"]:
-            lines.append(f"  - {reach_item['access']} on {reach_item['id']}")
-        for reach_item in item["reaches_changed"]:
-            lines.append(
-                f"  ~ {reach_item['id']}: {reach_item['access_before']} "
-                f"({reach_item['before']}) -> {reach_item['access']} ({reach_item['decision']})"
-            )
+        lines.extend(_identity_lines(item))
     for name, sign in (("opened", "+"), ("closed", "-"), ("changed", "~")):
         for path in document["paths"][name]:
+            if name == "opened" and path is document["paths"]["opened"][0]:
+                lines.append("")
             hops = " → ".join(h["id"] for h in path["hops"])
             lines.append(f"{sign} path {hops}  [{path['access']}, {path['decision']}]")
     return "\n".join(lines) + "\n"
 
 
-def capability_classes(index: ScanIndex) -> dict[str, dict[str, dict[str, Any]]]:
-    """Identity node id → capability class → ``{"answer", "via"}`` (actions for AWS and
-    Kubernetes, roles on scopes for GCP and Azure), across the providers of the inputs."""
-    found: dict[str, dict[str, dict[str, Any]]] = {}
-    aws = aws_view(index)
-    for identity in aws.identities:
-        if identity.kind == "group":
-            continue
-        summary = aws.summary(identity)
-        found[identity.node_id] = {
-            grant.name: {
-                "answer": (Tristate.MAYBE if grant.conditional else Tristate.YES).value,
-                "via": sorted(grant.actions)[:5],
-            }
-            for grant in summary.classes
-        }
-    gcp = gcp_view(index)
-    for principal in gcp.principals():
-        if principal.kind == "kubernetes":
-            continue
-        held = held_classes(gcp, principal)
-        found[principal.node_id] = {
-            name: {"answer": answer.value, "via": routes[:3]}
-            for name, (answer, routes) in held.items()
-        }
-    azure = azure_view(index)
-    for azure_identity in azure.identities:
-        classes = role_classes(azure, azure_identity)
-        found[azure_identity.node_id] = {
-            name: {
-                "answer": Tristate.YES.value
-                if any(r["answer"] == Tristate.YES.value for r in routes)
-                else Tristate.MAYBE.value,
-                "via": sorted({f"{r['role']} on {r['scope']}" for r in routes})[:3],
-            }
-            for name, routes in classes.items()
-        }
-    k8s = k8s_view(index)
-    for account in k8s.accounts.values():
-        found[account.node_id] = {
-            kclass.name: {"answer": kclass.answer.value, "via": list(kclass.probes[:3])}
-            for kclass in k8s.classes(account)
-        }
-    return found
+def _maybe(answer: str) -> str:
+    return " (maybe)" if answer == "unknown" else ""
 
 
-def class_changes(
-    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    """Classes added, removed, or whose answer changed, of one identity."""
-    return {
-        "added": [{"class": n, **after[n]} for n in sorted(after.keys() - before.keys())],
-        "removed": [{"class": n, **before[n]} for n in sorted(before.keys() - after.keys())],
-        "changed": [
-            {"class": n, **after[n], "before": before[n]["answer"]}
-            for n in sorted(after.keys() & before.keys())
-            if after[n]["answer"] != before[n]["answer"]
-        ],
-    }
+def _identity_lines(item: dict[str, Any]) -> list[str]:
+    lines = []
+    caps = item["capabilities"]
+    for cap in caps["added"]:
+        lines.append(f"  + can {cap['class']} on {cap['resource']}{_maybe(cap['answer'])}: "
+                     f"{_actions(cap['actions'], cap['action_count'])} "
+                     f"[{', '.join(cap['via'])}]")  # fmt: skip
+    for cap in caps["removed"]:
+        lines.append(f"  - can {cap['class']} on {cap['resource']}")
+    for cap in caps["changed"]:
+        what = []
+        if cap["before"] != cap["answer"]:
+            what.append(f"{cap['before']} -> {cap['answer']}")
+        if cap["actions_added_count"]:
+            what.append("+" + _actions(cap["actions_added"], cap["actions_added_count"]))
+        if cap["actions_removed_count"]:
+            what.append("-" + _actions(cap["actions_removed"], cap["actions_removed_count"]))
+        lines.append(f"  ~ can {cap['class']} on {cap['resource']}: {'; '.join(what)}")
+    for level in item["access_levels"]:
+        lines.append(f"  ~ access level {level['level']}: {level['before']} -> {level['after']}"
+                     " actions")  # fmt: skip
+    for sign, name in (("+", "added"), ("-", "removed"), ("~", "changed")):
+        for label, part in (("trusted", "trust"), ("escalation", "escalations")):
+            for entry in item[part][name]:
+                kinds = ", ".join("control of" if k == "grants" else k for k in entry["kinds"])
+                was = f" ({entry['before']} -> {entry['answer']})" if name == "changed" else ""
+                maybe = _maybe(entry["answer"]) if name == "added" else ""
+                lines.append(f"  {sign} {label}: {entry['id']} [{kinds}]{was}{maybe}")
+    reaches = item["reaches"]
+    for entry in reaches["added"]:
+        lines.append(f"  + reaches {entry['id']} ({entry['access']}){_maybe(entry['decision'])}")
+    for entry in reaches["removed"]:
+        lines.append(f"  - reaches {entry['id']} ({entry['access']})")
+    for entry in reaches["changed"]:
+        lines.append(f"  ~ reaches {entry['id']}: {entry['access_before']} ({entry['before']})"
+                     f" -> {entry['access']} ({entry['decision']})")  # fmt: skip
+    radius = item["blast_radius"]
+    if radius["before"] != radius["after"]:
+        lines.append(f"  blast radius: {radius['before']} -> {radius['after']} crown jewels")
+    return lines
+
+
+def _actions(sample: list[str], count: int) -> str:
+    if not sample:
+        return "its permissions are not in the inputs" if not count else f"{count} actions"
+    more = f" and {count - len(sample)} more" if count > len(sample) else ""
+    return ", ".join(sample) + more

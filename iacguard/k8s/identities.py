@@ -441,6 +441,32 @@ class KubernetesView:
         self._classes[account.node_id] = found
         return found
 
+    def class_namespaces(
+        self, account: ServiceAccount
+    ) -> dict[tuple[str, str], tuple[Tristate, list[str], list[str]]]:
+        """(class, namespace or ``*``) → (answer, requests allowed, bindings): where the
+        account holds each class, and how surely."""
+        found: dict[tuple[str, str], tuple[Tristate, list[str], list[str]]] = {}
+        for klass in self.classes(account):
+            probes = CLASS_PROBES.get(klass.name, (("*", "*", "*"),))
+            for grant in klass.grants:
+                key = (klass.name, grant.namespace or "*")
+                answer, allowed, bindings = found.get(key, (Tristate.NO, [], []))
+                for probe in probes:
+                    result = _allows(grant, probe)
+                    if result is Tristate.NO:
+                        continue
+                    if result is Tristate.YES or answer is Tristate.NO:
+                        answer = result
+                    text = f"{probe[0]} {probe[2]}"
+                    if text not in allowed:
+                        allowed.append(text)
+                binding = grant.binding.address or grant.binding.node_id
+                if binding not in bindings:
+                    bindings.append(binding)
+                found[key] = (answer, allowed, bindings)
+        return found
+
     def _class_scopes(self, account: ServiceAccount) -> dict[str, frozenset[str]]:
         """Class → namespaces where the account holds it (``*``: every namespace)."""
         found = self._scopes.get(account.node_id)
