@@ -60,6 +60,7 @@ from iacguard.model.resource import Resource
 from iacguard.redaction import redact_text
 from iacguard.report import RENDERERS, OutputFormat, format_for_path
 from iacguard.report.console import build_console_report
+from iacguard.report.model import DiffOut
 from iacguard.scan import build_report, scan
 
 EXIT_OK = 0
@@ -148,6 +149,18 @@ AwsAccountOpt = Annotated[
         help="The AWS account of the plan's roles when the plan does not say it (no "
         "aws_caller_identity data source): IRSA annotations are matched with it.",
         rich_help_panel="Identity graph",
+    ),
+]
+FailOnNewOpt = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on-new",
+        case_sensitive=False,
+        show_default=False,
+        help="Exit 1 when the change adds something at or above this severity (a capability by "
+        "its class; an escalation to control of IAM or a cluster, or a path to it, critical; "
+        "another escalation or a new path high) [default: none]. Needs a plan: its state is "
+        "the world before.",
     ),
 ]
 ClusterOpt = Annotated[
@@ -305,6 +318,7 @@ def scan_command(
             show_default=False,
         ),
     ] = None,
+    fail_on_new: FailOnNewOpt = None,
     no_resources: Annotated[
         bool,
         typer.Option("--no-resources", help="Leave the per-resource list out of the report."),
@@ -360,9 +374,20 @@ def scan_command(
         scope = _scope(aws_account_id, cluster, loaded)
         recorded = load_baseline(baseline) if baseline else frozenset()
         gate = fail_on or settings.fail_on or FailOn.HIGH
+        gate_new = fail_on_new or settings.fail_on_new or FailOn.NONE
         with _progress("Analysing…"):
-            result = scan(loaded, settings, checks, recorded, str(baseline or ""), scope=scope)
-            report = build_report(result, gate, include_resources=not no_resources)
+            result = scan(
+                loaded,
+                settings,
+                checks,
+                recorded,
+                str(baseline or ""),
+                scope=scope,
+                fail_on_new=gate_new,
+            )
+            report = build_report(
+                result, gate, include_resources=not no_resources, fail_on_new=gate_new
+            )
         if create_baseline is not None:
             try:
                 create_baseline.write_text(
@@ -678,16 +703,7 @@ def diff_command(
         list[str] | None,
         typer.Option("--after", help="The inputs of the world after (repeatable)."),
     ] = None,
-    fail_on_new: Annotated[
-        FailOn,
-        typer.Option(
-            "--fail-on-new",
-            case_sensitive=False,
-            help="Exit 1 when the change adds something at or above this severity: control of "
-            "IAM or a cluster is critical, a new path from an entry point high, other new "
-            "access by its class.",
-        ),
-    ] = FailOn.NONE,
+    fail_on_new: FailOnNewOpt = None,
     output_format: TextOrJsonOpt = TextOrJson.TEXT,
     config: ConfigOpt = None,
     helm_values: HelmValuesOpt = None,
@@ -723,17 +739,22 @@ def diff_command(
         old_index = _index(old_loaded, settings, aws_account_id, cluster, old_resources)
         index = _index(loaded, settings, aws_account_id, cluster)
         validate_cluster(index)
-        document = privilege_diff(old_index, index)
+        document = privilege_diff(
+            old_index, index, prior="inputs" if before is not None else "state"
+        )
+        gate_new = fail_on_new or settings.fail_on_new or FailOn.NONE
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     finally:
         gc.enable()
-    if output_format is TextOrJson.JSON:
-        _write_json(document)
+    if output_format is TextOrJson.JSON:  # the shape of a scan report's diff object
+        sys.stdout.write(
+            DiffOut.model_validate(document).model_dump_json(indent=2, by_alias=True) + "\n"
+        )
     else:
         sys.stdout.write(diff_text(document))
     code = max(errors, _input_errors(loaded))
-    if code == 0 and gate_trips(document, fail_on_new.value):
+    if code == 0 and gate_trips(document, gate_new.value):
         code = 1
     raise typer.Exit(code)
 

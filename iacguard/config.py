@@ -94,6 +94,9 @@ class Config(BaseModel):
     fail_on: FailOn | None = Field(
         None, description="Default for --fail-on: critical, high, medium, low or none"
     )
+    fail_on_new: FailOn | None = Field(
+        None, description="Default for --fail-on-new: critical, high, medium, low or none"
+    )
     classification: dict[str, ResourceClass] = Field(
         default_factory=dict,
         description="Resource address glob → class, overriding the built-in rules",

@@ -18,16 +18,25 @@ from iacguard.config import Config
 from iacguard.engine.check import Check
 from iacguard.engine.context import GraphScope, ScanIndex
 from iacguard.engine.runner import EngineResult, run_checks, select_checks
-from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, gate_reasons
+from iacguard.findings import SEVERITY_ORDER, FailOn, Finding, Severity, gate_reasons
 from iacguard.graph import IdentityGraph, Path, blast_radius, build_graph, find_paths
+from iacguard.graph.diff import (
+    added_items,
+    gate_trips,
+    has_prior_world,
+    prior_resources,
+    privilege_diff,
+)
 from iacguard.inputs import LoadResult
 from iacguard.model.classification import Classification, ResourceClass, classify_all
+from iacguard.model.document import InputKind
 from iacguard.model.resource import ACTION_ORDER, Resource
 from iacguard.model.values import Unknown, format_path
 from iacguard.report.model import (
     BlastRadiusOut,
     CheckErrorOut,
     ClassificationOut,
+    DiffOut,
     ExternalAccessOut,
     FindingOut,
     GateOut,
@@ -57,6 +66,8 @@ class ScanResult:
     """Shortest paths from entry points to crown jewels (JSON form)."""
     blast_radius: tuple[dict[str, Any], ...] = ()
     """Identities and workloads on those paths, with everything they reach."""
+    diff: dict[str, Any] | None = None
+    """The privilege diff against the world before, when there is one (JSON form)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -72,8 +83,11 @@ def scan(
     baseline_name: str = "",
     today: date | None = None,
     scope: GraphScope | None = None,
+    fail_on_new: FailOn = FailOn.NONE,
 ) -> ScanResult:
-    """Classify the loaded resources and run the selected checks over them."""
+    """Classify the loaded resources and run the selected checks over them, and compare the
+    world the plans leave with the world before them (when their state holds resources, or
+    when ``fail_on_new`` asks and the world before is empty)."""
     resources = [r for doc in loaded.documents for r in doc.resources]
     classifications = classify_all(resources, config.classification)
     index = ScanIndex(resources, classifications, scope)
@@ -82,6 +96,15 @@ def scan(
     grants = external_access(index, caller_account(index))
     graph = build_graph(index)
     paths = find_paths(graph, limit=SCAN_PATH_LIMIT)
+    diff = None
+    prior = "state" if has_prior_world(resources) else None
+    if prior is None and fail_on_new is not FailOn.NONE:
+        plans = [d for d in loaded.documents if d.kind is InputKind.TERRAFORM_PLAN]
+        prior = "empty" if plans else None
+    if prior is not None:
+        old = prior_resources(resources)
+        old_index = ScanIndex(old, classify_all(old, config.classification), scope)
+        diff = privilege_diff(old_index, index, graph, prior)
     return ScanResult(
         loaded,
         classifications,
@@ -89,6 +112,7 @@ def scan(
         tuple(grants),
         tuple(p.as_json() for p in paths),
         tuple(_blast(graph, paths)),
+        diff,
     )
 
 
@@ -174,7 +198,30 @@ def _finding(finding: Finding) -> FindingOut:
     )
 
 
-def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = True) -> Report:
+def _new_reasons(document: dict[str, Any] | None, fail_on_new: FailOn) -> list[str]:
+    """Why ``--fail-on-new`` trips: what the change adds at or above the threshold."""
+    if document is None or not gate_trips(document, fail_on_new.value):
+        return []
+    threshold = Severity(fail_on_new.value).rank
+    counts = Counter(
+        item["severity"]
+        for item in added_items(document)
+        if Severity(item["severity"]).rank <= threshold
+    )
+    found = ", ".join(f"{counts[s.value]} {s.value}" for s in SEVERITY_ORDER if counts[s.value])
+    total = sum(counts.values())
+    return [
+        f"the change adds {total} addition{'s' if total != 1 else ''} at or above "
+        f"{fail_on_new.value} ({found}; --fail-on-new)"
+    ]
+
+
+def build_report(
+    result: ScanResult,
+    fail_on: FailOn,
+    include_resources: bool = True,
+    fail_on_new: FailOn = FailOn.NONE,
+) -> Report:
     """Turn a scan result into the report model every renderer reads."""
     documents = result.loaded.documents
     inputs = []
@@ -227,6 +274,7 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
     active = [f for f in findings if not f.suppressed]
     errors = result.engine.errors
     reasons = gate_reasons(findings, fail_on, [e.check_id for e in errors])
+    reasons += _new_reasons(result.diff, fail_on_new)
     class_counts = Counter(c.resource_class for c in result.classifications.values())
     summary = SummaryOut(
         resources=sum(len(d.resources) for d in documents),
@@ -238,7 +286,12 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
         suppressed=len(findings) - len(active),
         checks_run=len(result.engine.checks_run),
         check_errors=len(errors),
-        gate=GateOut(fail_on=fail_on.value, tripped=bool(reasons), reasons=reasons),
+        gate=GateOut(
+            fail_on=fail_on.value,
+            fail_on_new=fail_on_new.value,
+            tripped=bool(reasons),
+            reasons=reasons,
+        ),
     )
     return Report(
         tool=ToolInfo(version=tool_version(), data=data_versions()),
@@ -274,4 +327,5 @@ def build_report(result: ScanResult, fail_on: FailOn, include_resources: bool = 
         paths=[PathOut.model_validate(p) for p in result.paths],
         paths_complete=len(result.paths) < SCAN_PATH_LIMIT,
         blast_radius=[BlastRadiusOut.model_validate(b) for b in result.blast_radius],
+        diff=DiffOut.model_validate(result.diff) if result.diff is not None else None,
     )

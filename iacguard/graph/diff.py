@@ -70,6 +70,8 @@ CLASS_SEVERITY = dict(CAPABILITY_CLASSES)
 _ORDER = {name: rank for rank, (name, _severity) in enumerate(CAPABILITY_CLASSES)}
 #: Actions listed per capability or access level (the count says how many there are).
 ACTION_SAMPLE = 10
+#: Additions listed in the document's ``added`` (the gate weighs them all).
+ADDED_LISTED = 50
 
 _Capabilities = dict[tuple[str, str], dict[str, Any]]
 
@@ -204,7 +206,8 @@ def capabilities(
             for scope in grant.scopes:
                 answer = Tristate.MAYBE if scope.conditional else Tristate.YES
                 for resource in scope.resources or ("*",):
-                    _hold(held, (grant.name, resource), answer, scope.actions, scope.source)
+                    _hold(held, (grant.name, resource), answer, scope.actions, scope.source,
+                          scope.patterns)  # fmt: skip
         levels[identity.node_id] = {level: grant.actions for level, grant in summary.levels.items()}
     gcp = gcp_view(index)
     for principal in gcp.principals():
@@ -246,15 +249,18 @@ def _hold(
     answer: Tristate,
     actions: Iterable[str],
     via: str,
+    patterns: Iterable[str] = (),
 ) -> None:
     entry = held.get(key)
     if entry is None:
-        held[key] = {"answer": answer, "actions": frozenset(actions), "via": {via}}
+        held[key] = {"answer": answer, "actions": frozenset(actions), "via": {via},
+                     "patterns": set(patterns)}  # fmt: skip
         return
     if answer is Tristate.YES:
         entry["answer"] = Tristate.YES
     entry["actions"] = entry["actions"] | frozenset(actions)
     entry["via"].add(via)
+    entry["patterns"].update(patterns)
 
 
 # -- comparing ---------------------------------------------------------------------------------
@@ -264,9 +270,12 @@ def privilege_diff(
     before: ScanIndex,
     after: ScanIndex,
     after_graph: IdentityGraph | None = None,
+    prior: str = "state",
 ) -> dict[str, Any]:
-    """``{"summary", "new_severity", "identities": [...], "paths": {"opened", "closed",
-    "changed"}}`` (the JSON form of ``iacguard diff``, and the ``diff`` of a scan report)."""
+    """``{"prior", "summary", "new_severity", "added", "identities": [...], "paths":
+    {"opened", "closed", "changed"}}`` (the JSON form of ``iacguard diff``, and the ``diff``
+    of a scan report). ``prior`` says what the world before is: ``state``, ``inputs`` or
+    ``empty``."""
     old, new = World(before), World(after, after_graph)
     identities = []
     for node_id in sorted(old.identities | new.identities):
@@ -286,12 +295,16 @@ def privilege_diff(
         ],
     }  # fmt: skip
     document: dict[str, Any] = {
+        "prior": prior,
         "summary": _summary(identities, paths),
         "new_severity": None,
+        "added": [],
         "identities": identities,
         "paths": paths,
     }
-    document["new_severity"] = new_severity(document)
+    added = added_items(document)
+    document["new_severity"] = added[0]["severity"] if added else None
+    document["added"] = added[:ADDED_LISTED]
     return document
 
 
@@ -370,6 +383,7 @@ def _capability_json(key: tuple[str, str], entry: dict[str, Any]) -> dict[str, A
         "answer": entry["answer"].value,
         "action_count": len(actions),
         "actions": sorted(actions)[:ACTION_SAMPLE],
+        "patterns": sorted(entry["patterns"])[:ACTION_SAMPLE],
         "via": sorted(entry["via"])[:5],
     }
 
@@ -439,51 +453,63 @@ def _stronger(item: dict[str, Any], access: str = "access") -> bool:
     return was == now and item["before"] != "allowed" and answer == "allowed"
 
 
-def added_items(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """What the change adds, each with its severity: ``[(severity, text)]``, most severe
-    first (what ``--fail-on-new`` gates on)."""
-    found: list[tuple[str, str]] = []
+def added_items(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the change adds, most severe first (what ``--fail-on-new`` gates on): each with
+    its ``severity``, ``kind`` (capability, reach, escalation, trust, path), ``identity``
+    (address or node id; a path's entry point), ``what`` (the class, access, other identity),
+    ``on`` (the resource or crown jewel), ``actions`` and ``answer``, and ``text``."""
+    found: list[dict[str, Any]] = []
+
+    def add(severity: str, kind: str, who: str, what: str, on: str | None, answer: str,
+            actions: list[str] | None = None) -> None:  # fmt: skip
+        text = {
+            "capability": f"{who} can {what} on {on}",
+            "reach": f"{who} reaches {on} ({what})",
+            "escalation": f"{who} can become or control {what}",
+            "trust": f"{what} can act as {who}",
+            "path": f"a path from {who} to {on} ({what})",
+        }[kind] + _maybe(answer)
+        found.append({"severity": severity, "kind": kind, "identity": who, "what": what,
+                      "on": on, "actions": actions or [], "answer": answer,
+                      "text": text})  # fmt: skip
+
     for item in document["identities"]:
         who = item["address"] or item["id"]
         caps = item["capabilities"]
         for cap in caps["added"] + [c for c in caps["changed"] if _adds_capability(c)]:
-            found.append((cap["severity"], f"{who} can {cap['class']} on {cap['resource']}"))
+            actions = cap.get("actions_added") or (
+                cap["patterns"]
+                if cap["patterns"] and cap["action_count"] > ACTION_SAMPLE
+                else cap["actions"]
+            )
+            add(cap["severity"], "capability", who, cap["class"], cap["resource"],
+                cap["answer"], actions)  # fmt: skip
         for entry in item["reaches"]["added"] + [
             r for r in item["reaches"]["changed"] if _stronger(r)
         ]:
-            found.append(
-                (CLASS_SEVERITY.get(entry["access"] or "", "low"),
-                 f"{who} reaches {entry['id']} ({entry['access']})")
-            )  # fmt: skip
+            add(CLASS_SEVERITY.get(entry["access"] or "", "low"), "reach", who,
+                entry["access"] or "access", entry["id"], entry["decision"])  # fmt: skip
         for entry in item["escalations"]["added"] + [
             e for e in item["escalations"]["changed"] if e["answer"] == "allowed"
         ]:
             severity = "critical" if entry["to_control"] else "high"
-            found.append((severity, f"{who} can become or control {entry['id']}"))
+            add(severity, "escalation", who, entry["id"], None, entry["answer"])
         for entry in item["trust"]["added"]:
-            kinds = ", ".join(entry["kinds"])
-            found.append((CLASS_SEVERITY["assume-identity"],
-                          f"{entry['id']} can act as {who} ({kinds})"))  # fmt: skip
+            add(CLASS_SEVERITY["assume-identity"], "trust", who, entry["id"], None,
+                entry["answer"])  # fmt: skip
     for path in document["paths"]["opened"] + [
         p for p in document["paths"]["changed"] if _stronger(p)
     ]:
         severity = "critical" if path["jewel"] in CONTROL_JEWELS else "high"
-        found.append((severity, f"a path from {path['from']} to {path['to']}"))
-    return sorted(found, key=lambda f: (SEVERITIES.index(f[0]), f[1]))
+        add(severity, "path", path["from"], path["access"] or "access", path["to"],
+            path["decision"])  # fmt: skip
+    return sorted(found, key=lambda f: (SEVERITIES.index(f["severity"]), f["text"]))
 
 
 def _adds_capability(item: dict[str, Any]) -> bool:
     return bool(item["actions_added_count"]) or (
         item["before"] != "allowed" and item["answer"] == "allowed"
     )
-
-
-def new_severity(document: dict[str, Any]) -> str | None:
-    """The most severe thing the change adds, ``None`` for nothing: a class by its severity
-    (ARCHITECTURE.md), an escalation to control of IAM or a cluster critical, another new
-    escalation or a new path from an entry point high."""
-    found = added_items(document)
-    return found[0][0] if found else None
 
 
 def gate_trips(document: dict[str, Any] | None, threshold: str) -> bool:
@@ -574,7 +600,7 @@ def _identity_lines(item: dict[str, Any]) -> list[str]:
     caps = item["capabilities"]
     for cap in caps["added"]:
         lines.append(f"  + can {cap['class']} on {cap['resource']}{_maybe(cap['answer'])}: "
-                     f"{_actions(cap['actions'], cap['action_count'])} "
+                     f"{_actions(cap['actions'], cap['action_count'], cap['patterns'])} "
                      f"[{', '.join(cap['via'])}]")  # fmt: skip
     for cap in caps["removed"]:
         lines.append(f"  - can {cap['class']} on {cap['resource']}")
@@ -611,7 +637,9 @@ def _identity_lines(item: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _actions(sample: list[str], count: int) -> str:
+def _actions(sample: list[str], count: int, patterns: list[str] | None = None) -> str:
+    if patterns and count > len(sample):  # as written: s3:*, *, NotAction ...
+        return f"{', '.join(patterns)} ({count} actions)"
     if not sample:
         return "its permissions are not in the inputs" if not count else f"{count} actions"
     more = f" and {count - len(sample)} more" if count > len(sample) else ""

@@ -256,6 +256,8 @@ def build_console_report(report: Report) -> Group:
             )
         _more(table, min(len(report.blast_radius), _MAX_ROWS), len(report.blast_radius), 3)
         parts.append(table)
+    if report.diff is not None:
+        parts.extend(_diff_parts(report))
     if report.errors:
         table = Table(title="Checks that failed to run", title_justify="left")
         table.add_column("check", style="bold red")
@@ -289,10 +291,51 @@ def build_console_report(report: Report) -> Group:
         + (f"; {summary.suppressed} suppressed" if summary.suppressed else "")
         + f"; {summary.checks_run} checks ran"
         + (f", {summary.check_errors} failed" if summary.check_errors else "")
-        + f"  (--fail-on {summary.gate.fail_on})"
+        + f"  (--fail-on {summary.gate.fail_on}"
+        + (
+            f", --fail-on-new {summary.gate.fail_on_new})"
+            if summary.gate.fail_on_new != "none"
+            else ")"
+        )
     )
     parts.append(verdict)
+    for reason in summary.gate.reasons:
+        parts.append(Text(f"  {reason}", style="red"))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def _diff_parts(report: Report) -> list[object]:
+    """The privilege diff: its one line, what it adds (most severe first) and the paths it
+    opens or closes."""
+    diff = report.diff
+    assert diff is not None
+    prior = {"state": "the plan's prior state", "inputs": "the --before inputs",
+             "empty": "an empty world (a first deployment)"}[diff.prior]  # fmt: skip
+    parts: list[object] = [
+        Text(f"Change against {prior}: ", style="bold").append(diff.summary, style="")
+    ]
+    if diff.added:
+        table = Table(title="What the change adds", title_justify="left")
+        table.add_column("severity", style="bold")
+        table.add_column("addition", overflow="fold")
+        for item in diff.added[:_MAX_ROWS]:
+            table.add_row(item.severity, escape(item.text))
+        _more(table, min(len(diff.added), _MAX_ROWS), len(diff.added), 2)
+        parts.append(table)
+    moved = [("opened", p) for p in diff.paths.opened] + [("closed", p) for p in diff.paths.closed]
+    if moved:
+        table = Table(title="Paths the change opens or closes", title_justify="left")
+        for column in ("", "path", "answer"):
+            table.add_column(column, overflow="fold")
+        for what, found in moved[:_MAX_ROWS]:
+            table.add_row(
+                what,
+                escape(path_line(found)),
+                "yes" if found.decision == "allowed" else "maybe",
+            )
+        _more(table, min(len(moved), _MAX_ROWS), len(moved), 3)
+        parts.append(table)
+    return parts
 
 
 def render_text(report: Report, width: int = 120, color: bool = False) -> str:

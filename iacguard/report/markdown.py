@@ -5,14 +5,18 @@ Forges cap the size of a comment (GitHub 65,536 characters, GitLab 1,000,000), s
 does not fit, it gives up detail in this order of priority, keeping everything of a higher
 priority before anything of a lower one, and states at the top exactly what it left out:
 
-1. the heading, verdict and counts (always shown);
-2. checks that failed to run (they make the gate fail);
-3. unsuppressed findings, critical first; the evidence of a severity goes (for that severity
+1. the heading, verdict and counts, and the privilege diff's line and most severe additions
+   (always shown);
+2. the privilege diff's paths opened or closed, and trust and escalation per identity;
+3. checks that failed to run (they make the gate fail);
+4. unsuppressed findings, critical first; the evidence of a severity goes (for that severity
    and every lower one) before any finding does;
-4. suppressed findings, and the configuration's waivers;
-5. AI-stack resources;
-6. unknown values (known only after apply);
-7. inputs details: inputs, their warnings, skipped resources and files not read.
+5. the privilege diff's capabilities and crown jewels reached per identity (shown right after
+   the rest of the diff);
+6. suppressed findings, and the configuration's waivers;
+7. AI-stack resources;
+8. unknown values (known only after apply);
+9. inputs details: inputs, their warnings, skipped resources and files not read.
 
 Characters are counted as UTF-16 code units, which is never fewer than code points, so the
 limit holds however a forge counts.
@@ -54,7 +58,7 @@ from pydantic_core import to_jsonable_python
 from iacguard.errors import UsageError
 from iacguard.findings import SEVERITY_ORDER, Severity
 from iacguard.model.classification import ResourceClass
-from iacguard.report.model import FindingOut, Report, path_line
+from iacguard.report.model import AdditionOut, FindingOut, Report, path_line
 
 #: Maximum size of a GitHub issue or pull-request comment.
 GITHUB_COMMENT_LIMIT: Final = 65_536
@@ -627,6 +631,178 @@ def _paths_section(report: Report) -> _Section:
     return _Section(opening, tables, closing)
 
 
+_PRIOR: Final = {
+    "state": "the plan's prior state",
+    "inputs": "the `--before` inputs",
+    "empty": "an empty world (a first deployment: every grant is new)",
+}
+#: Additions spelled out under the diff's heading (the tables below list them all).
+_LEAD_ITEMS: Final = 5
+
+
+def _addition(item: AdditionOut) -> str:
+    """One addition as a sentence: ``grants `aws_iam_role.x` `s3:PutObject` on `arn...```."""
+    who = _code(item.identity)
+    maybe = " *(maybe)*" if item.answer == "unknown" else ""
+    label = f"**{_SEVERITY_LABEL[item.severity]}**: "
+    if item.kind == "capability":
+        actions = (
+            ", ".join(_code(a) for a in item.actions[:3])
+            + (" …" if len(item.actions) > 3 else "")
+            + f" ({_text(item.what)})"
+            if item.actions
+            else _text(item.what) + " (its role's permissions are not in the inputs)"
+        )
+        return f"{label}grants {who} {actions} on {_code(item.on or '')}{maybe}"
+    if item.kind == "reach":
+        return f"{label}lets {who} reach {_code(item.on or '')} ({_text(item.what)}){maybe}"
+    if item.kind == "escalation":
+        return f"{label}lets {who} become or control {_code(item.what)}{maybe}"
+    if item.kind == "trust":
+        return f"{label}lets {_code(item.what)} act as {who}{maybe}"
+    return f"{label}opens a path from {who} to {_code(item.on or '')} ({_text(item.what)}){maybe}"
+
+
+def _diff_head(report: Report) -> str:
+    """The diff's heading, its one line and its most severe additions: kept whatever the
+    size limit."""
+    diff = report.diff
+    if diff is None:
+        return ""
+    lines = [
+        "## What this change grants or removes\n\n",
+        f"{_text(diff.summary)} *Compared with {_PRIOR[diff.prior]}.*\n\n",
+    ]
+    for item in diff.added[:_LEAD_ITEMS]:
+        lines.append(f"- {_addition(item)}\n")
+    if len(diff.added) > _LEAD_ITEMS:
+        more = len(diff.added) - _LEAD_ITEMS
+        lines.append(f"- … and {_plural(more, 'more addition')} (tables below)\n")
+    if diff.added:
+        lines.append("\n")
+    return "".join(lines)
+
+
+def _answer(value: str | None) -> str:
+    return {"allowed": "yes", "unknown": "maybe"}.get(value or "", "")
+
+
+def _changed(before: str | None, after: str) -> str:
+    return f"{_answer(before)} → {_answer(after)}" if before and before != after else "changed"
+
+
+def _diff_sections(report: Report) -> tuple[_Section, _Section]:
+    """The paths opened, closed or changed, and per identity its trust and escalations; then
+    per identity its capabilities and reach, added, removed or changed."""
+    diff = report.diff
+    if diff is None:
+        return _Section("", []), _Section("", [])
+    capabilities: list[str] = []
+    edges: list[str] = []
+    reaches: list[str] = []
+    for item in diff.identities:
+        who = _cell_code(item.address or item.id)
+        if item.change != "changed":
+            who += f" ({'new' if item.change == 'added' else 'removed'})"
+        caps = item.capabilities
+        for change, entries in (("added", caps.added), ("removed", caps.removed)):
+            for cap in entries:
+                actions = ", ".join(cap.actions[:5]) + (
+                    f" and {cap.action_count - 5} more" if cap.action_count > 5 else ""
+                )
+                if cap.patterns and cap.action_count > 5:
+                    actions = f"{', '.join(cap.patterns)} ({cap.action_count} actions)"
+                if not cap.actions:
+                    actions = f"not known: {', '.join(cap.via)} is not defined in the inputs"
+                capabilities.append(_row([who, change, _text(cap.capability_class),
+                                          _cell_code(cap.resource), _text(actions),
+                                          _answer(cap.answer)]))  # fmt: skip
+        for cap in caps.changed:
+            what = []
+            if cap.actions_added_count:
+                what.append("+ " + ", ".join(cap.actions_added or []))
+            if cap.actions_removed_count:
+                what.append("- " + ", ".join(cap.actions_removed or []))
+            capabilities.append(_row([who, _changed(cap.before, cap.answer),
+                                      _text(cap.capability_class), _cell_code(cap.resource),
+                                      _text("; ".join(what)), _answer(cap.answer)]))  # fmt: skip
+        for label, part in (("trusted by", item.trust), ("can become", item.escalations)):
+            for change, edge_entries in (("added", part.added), ("removed", part.removed),
+                                         ("changed", part.changed)):  # fmt: skip
+                for edge in edge_entries:
+                    status = _changed(edge.before, edge.answer) if change == "changed" else change
+                    kinds = ", ".join("control" if k == "grants" else k for k in edge.kinds)
+                    edges.append(_row([who, status, _text(label), _cell_code(edge.id),
+                                       _text(kinds), _text("; ".join(edge.why)),
+                                       _answer(edge.answer)]))  # fmt: skip
+        for change, reach_entries in (("added", item.reaches.added),
+                                      ("removed", item.reaches.removed),
+                                      ("changed", item.reaches.changed)):  # fmt: skip
+            for reach in reach_entries:
+                access = reach.access or ""
+                if change == "changed" and reach.access_before != reach.access:
+                    access = f"{reach.access_before} → {reach.access}"
+                status = _changed(reach.before, reach.decision) if change == "changed" else change
+                reaches.append(_row([who, status, _text(access), _cell_code(reach.id),
+                                     _answer(reach.decision)]))  # fmt: skip
+    paths = [
+        _row([change, _cell_code(path_line(p)), _text(p.access or ""),
+              _changed(p.before, p.decision) if change == "changed" else _answer(p.decision)])
+        for change, found in (("opened", diff.paths.opened), ("closed", diff.paths.closed),
+                              ("changed", diff.paths.changed))
+        for p in found
+    ]  # fmt: skip
+    main_rows = len(paths) + len(edges)
+    opening, closing = _collapsible(
+        "", main_rows, f"Show {_plural(main_rows, 'path, trust and escalation change')}"
+    )
+    main = _Section(
+        opening,
+        [
+            _Table(
+                "**Paths from entry points**\n\n",
+                _header("Change", "Path", "Access", "Certain"),
+                paths,
+                "path change",
+                "path changes",
+            ),
+            _Table(
+                "**Trust and escalation**\n\n",
+                _header("Identity", "Change", "Relation", "Other", "Kinds", "Why", "Certain"),
+                edges,
+                "trust or escalation change",
+                "trust and escalation changes",
+            ),
+        ],
+        closing,
+    )
+    detail_rows = len(capabilities) + len(reaches)
+    opening, closing = _collapsible(
+        "", detail_rows, f"Show {_plural(detail_rows, 'capability and reach change')}"
+    )
+    detail = _Section(
+        opening,
+        [
+            _Table(
+                "**Capabilities**\n\n",
+                _header("Identity", "Change", "Class", "On", "Actions", "Certain"),
+                capabilities,
+                "capability change",
+                "capability changes",
+            ),
+            _Table(
+                "**Crown jewels reached**\n\n",
+                _header("Identity", "Change", "Access", "Crown jewel", "Certain"),
+                reaches,
+                "reach change",
+                "reach changes",
+            ),
+        ],
+        closing,
+    )
+    return main, detail
+
+
 def _ai_stack_section(report: Report) -> _Section:
     classified = sorted(
         ((r.classification, r) for r in report.resources or [] if r.classification is not None),
@@ -767,7 +943,8 @@ def render_markdown(report: Report, max_chars: int = GITHUB_COMMENT_LIMIT) -> st
     Raises:
         UsageError: ``max_chars`` is too small even for the verdict and counts.
     """
-    head = _head(report)
+    head = _head(report) + _diff_head(report)
+    diff, diff_detail = _diff_sections(report)
     no_findings = ""
     if not report.findings:
         no_findings = "## Findings\n\nNo findings.\n\n"
@@ -786,10 +963,15 @@ def render_markdown(report: Report, max_chars: int = GITHUB_COMMENT_LIMIT) -> st
     budget_chars = max_chars - _size(head) - _size(no_findings)
     while True:
         budget = _Budget(max(budget_chars, 0))
-        body, left_out = errors.layout(budget)
-        text, missing = findings.layout(budget)
-        body += no_findings + text
+        # Taken in order of priority, shown in the order of the report.
+        diff_text, left_out = diff.layout(budget)
+        errors_text, missing = errors.layout(budget)
         left_out += missing
+        findings_text, missing = findings.layout(budget)
+        left_out += missing
+        detail_text, missing = diff_detail.layout(budget)
+        left_out += missing
+        body = diff_text + detail_text + errors_text + no_findings + findings_text
         for section in sections:
             text, missing = section.layout(budget)
             body += text

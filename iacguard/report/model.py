@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from iacguard.model.classification import ResourceClass
 
-SCHEMA_VERSION: Final = "1.2"
+SCHEMA_VERSION: Final = "1.3"
 
 
 class _Model(BaseModel):
@@ -213,12 +213,172 @@ class BlastRadiusOut(_Model):
     reaches: list[str] = Field(description="The first crown jewels reached, most serious first")
 
 
+_Answer = Literal["allowed", "unknown"]
+
+
+class CapabilityChangeOut(_Model):
+    """A capability class on one resource or scope, added, removed or changed."""
+
+    capability_class: str = Field(alias="class", serialization_alias="class")
+    resource: str = Field(description="ARN pattern, GCP or Azure scope, Kubernetes namespace")
+    severity: str = Field(description="The class's default severity")
+    answer: _Answer
+    action_count: int
+    actions: list[str] = Field(
+        description="The first actions (IAM actions, GCP permissions, Azure operations, "
+        "Kubernetes requests)"
+    )
+    patterns: list[str] = Field(
+        default_factory=list, description="AWS: the action patterns as written (s3:*)"
+    )
+    via: list[str] = Field(description="Policies, roles or bindings that give it")
+    before: _Answer | None = Field(None, description="For a change: the answer before")
+    actions_added: list[str] | None = None
+    actions_added_count: int | None = None
+    actions_removed: list[str] | None = None
+    actions_removed_count: int | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class AccessLevelChangeOut(_Model):
+    """AWS actions of one access level (Read, Write, Permissions management...) gained or
+    lost."""
+
+    level: str
+    before: int
+    after: int
+    added: list[str]
+    added_count: int
+    removed: list[str]
+    removed_count: int
+
+
+class EdgeChangeOut(_Model):
+    """Who can act as an identity (trust), or what it can become (escalation)."""
+
+    id: str = Field(description="Node id at the other end")
+    kinds: list[str] = Field(description="Edge kinds: can-assume, federates-to, grants...")
+    answer: _Answer
+    why: list[str]
+    to_control: bool | None = Field(
+        None, description="Escalations: the target is, or leads to, control of IAM or a cluster"
+    )
+    before: _Answer | None = None
+    kinds_before: list[str] | None = None
+
+
+class ReachChangeOut(_Model):
+    """A crown jewel an identity reaches."""
+
+    id: str
+    jewel: str | None
+    access: str | None
+    decision: _Answer
+    via: list[str]
+    before: _Answer | None = None
+    access_before: str | None = None
+
+
+class _Changes(_Model):
+    added: list[Any]
+    removed: list[Any]
+    changed: list[Any]
+
+
+class CapabilityChangesOut(_Changes):
+    added: list[CapabilityChangeOut]
+    removed: list[CapabilityChangeOut]
+    changed: list[CapabilityChangeOut]
+
+
+class EdgeChangesOut(_Changes):
+    added: list[EdgeChangeOut]
+    removed: list[EdgeChangeOut]
+    changed: list[EdgeChangeOut]
+
+
+class ReachChangesOut(_Changes):
+    added: list[ReachChangeOut]
+    removed: list[ReachChangeOut]
+    changed: list[ReachChangeOut]
+
+
+class IdentityChangeOut(_Model):
+    """What a change does to one identity."""
+
+    id: str
+    address: str | None
+    kind: str | None
+    change: Literal["added", "removed", "changed"]
+    capabilities: CapabilityChangesOut
+    access_levels: list[AccessLevelChangeOut]
+    trust: EdgeChangesOut
+    escalations: EdgeChangesOut
+    reaches: ReachChangesOut
+    blast_radius: dict[Literal["before", "after"], int] = Field(
+        description="Crown jewels reached before and after"
+    )
+
+
+class PathChangeOut(PathOut):
+    """A path from an entry point to a crown jewel; for a change, its answer and access
+    before."""
+
+    before: _Answer | None = None
+    access_before: str | None = None
+
+
+class PathChangesOut(_Model):
+    opened: list[PathChangeOut]
+    closed: list[PathChangeOut]
+    changed: list[PathChangeOut]
+
+
+class AdditionOut(_Model):
+    """One thing the change adds, with its severity."""
+
+    severity: Literal["critical", "high", "medium", "low"]
+    kind: Literal["capability", "reach", "escalation", "trust", "path"]
+    identity: str = Field(description="Address or node id; for a path, its entry point")
+    what: str = Field(
+        description="The capability class or access; for escalation and trust, the other end"
+    )
+    on: str | None = Field(description="The resource, scope or crown jewel")
+    actions: list[str] = Field(description="For a capability: the first actions it adds")
+    answer: _Answer
+    text: str = Field(description="The same in one line")
+
+
+class DiffOut(_Model):
+    """The privilege diff: what the change grants or removes, per identity and path."""
+
+    prior: Literal["state", "inputs", "empty"] = Field(
+        description="The world before: the plan's prior state, the --before inputs, or empty "
+        "(a first deployment, compared when --fail-on-new asks)"
+    )
+    summary: str = Field(description="One line; says so when nothing changed")
+    new_severity: Literal["critical", "high", "medium", "low"] | None = Field(
+        description="The most severe thing the change adds (what --fail-on-new gates on)"
+    )
+    added: list[AdditionOut] = Field(
+        description="What the change adds, most severe first (the first 50; the gate weighs "
+        "them all)"
+    )
+    identities: list[IdentityChangeOut]
+    paths: PathChangesOut
+
+
 class GateOut(_Model):
-    """The --fail-on gate."""
+    """The --fail-on and --fail-on-new gates."""
 
     fail_on: Literal["critical", "high", "medium", "low", "none"]
+    fail_on_new: Literal["critical", "high", "medium", "low", "none"] = "none"
     tripped: bool
-    reasons: list[str] = Field(description="Why it tripped: counts at or above the threshold")
+    reasons: list[str] = Field(
+        description="Why it tripped: counts at or above the threshold, and what the change adds "
+        "at or above --fail-on-new"
+    )
 
 
 class SummaryOut(_Model):
@@ -239,7 +399,7 @@ class SummaryOut(_Model):
 class Report(_Model):
     """A complete iacguard scan report."""
 
-    schema_version: Literal["1.2"] = SCHEMA_VERSION
+    schema_version: Literal["1.3"] = SCHEMA_VERSION
     tool: ToolInfo
     inputs: list[InputOut]
     ignored_files: list[IgnoredFileOut]
@@ -266,6 +426,12 @@ class Report(_Model):
     blast_radius: list[BlastRadiusOut] = Field(
         default_factory=list,
         description="Identities and workloads that reach a crown jewel, the widest first",
+    )
+    diff: DiffOut | None = Field(
+        None,
+        description="What the change grants or removes; present whenever a world before "
+        "exists (a plan whose state holds resources), with empty lists when nothing "
+        "identity-related changed",
     )
 
 

@@ -64,7 +64,12 @@ def test_baseline_suppresses_recorded_findings(run_cli: RunCli, tmp_path: Path) 
     summary = outcome.report["summary"]
     assert summary["suppressed"] == 3
     assert set(summary["findings"].values()) == {0}
-    assert outcome.gate == {"fail_on": "high", "tripped": False, "reasons": []}
+    assert outcome.gate == {
+        "fail_on": "high",
+        "fail_on_new": "none",
+        "tripped": False,
+        "reasons": [],
+    }
 
 
 def test_only_new_findings_count_after_a_baseline(run_cli: RunCli, tmp_path: Path) -> None:

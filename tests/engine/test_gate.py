@@ -55,6 +55,7 @@ def test_gate_on_one_finding_of_each_severity(
     assert outcome.exit_code == (1 if expected else 0)
     assert outcome.gate == {
         "fail_on": threshold,
+        "fail_on_new": "none",
         "tripped": expected,
         "reasons": [f"1 {severity} finding"] if expected else [],
     }
@@ -97,7 +98,12 @@ def test_none_never_fails(run_cli: RunCli, tmp_path: Path) -> None:
     outcome = scan_json(run_cli, EXAMPLE_PLAN, "--fail-on", "none", cwd=tmp_path)
     assert outcome.report["summary"]["findings"]["critical"] > 0
     assert outcome.exit_code == 0
-    assert outcome.gate == {"fail_on": "none", "tripped": False, "reasons": []}
+    assert outcome.gate == {
+        "fail_on": "none",
+        "fail_on_new": "none",
+        "tripped": False,
+        "reasons": [],
+    }
 
 
 def test_threshold_is_case_insensitive(run_cli: RunCli, tmp_path: Path) -> None:

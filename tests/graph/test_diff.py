@@ -397,3 +397,131 @@ def test_corpus_azure_role_assignment_changes_hand_checked(run_cli: Any) -> None
     assert document["paths"] == {"opened": [], "closed": [], "changed": []}
     # an undefined role might hold permissions management: Maybe, yet critical
     assert document["new_severity"] == "critical"
+
+
+def scan_json(run_cli: Any, *args: str | Path) -> dict[str, Any]:
+    result = run_cli("scan", *args, "--format", "json", "--fail-on", "none")
+    assert result.returncode == 0, result.stderr
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def test_scan_reports_the_diff_whenever_the_plan_has_a_world_before(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    plan = write(
+        tmp_path, "plan.json", ROLE, BUCKET, inline(policy("s3:GetObject"), policy("s3:PutObject"))
+    )
+    report = scan_json(run_cli, plan)
+    assert report["schema_version"] == "1.3"
+    diff_object = report["diff"]
+    assert diff_object["prior"] == "state"
+    assert diff_object["new_severity"] == "high"
+    assert diff_object["added"][0] | {"text": ""} == {
+        "severity": "high",
+        "kind": "capability",
+        "identity": "aws_iam_role.trainer",
+        "what": "write-data",
+        "on": "arn:aws:s3:::acme-training-data/*",
+        "actions": ["s3:PutObject"],
+        "answer": "allowed",
+        "text": "",
+    }
+    # the same object as `iacguard diff`
+    assert diff(run_cli, plan)["identities"] == diff_object["identities"]
+    # Markdown: the diff is the first section, in words a reviewer reads
+    markdown = run_cli("scan", plan, "--format", "markdown", "--fail-on", "none").stdout
+    section = markdown.index("## What this change grants or removes")
+    assert section < markdown.index("## Findings")
+    assert "grants `aws_iam_role.trainer` `s3:PutObject` (write-data) on " in markdown
+    assert "*Compared with the plan's prior state.*" in markdown
+    # the console summarises it
+    console = run_cli("scan", plan, "--fail-on", "none").stdout
+    assert "Change against the plan's prior state:" in console
+    assert "What the change adds" in console
+
+
+def test_scan_diff_is_absent_without_a_world_before_and_empty_when_nothing_changed(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    fresh = write(tmp_path, "fresh.json", {**ROLE, "actions": ["create"]})
+    assert scan_json(run_cli, fresh)["diff"] is None
+    assert scan_json(run_cli, EXAMPLE / "after")["diff"] is None  # manifests: no state
+    tagged = {
+        **BUCKET,
+        "actions": ["update"],
+        "before": BUCKET["after"],
+        "after": {**BUCKET["after"], "tags": {"DataClass": "training-data", "Owner": "ml"}},
+    }
+    quiet = write(tmp_path, "quiet.json", ROLE, tagged)
+    diff_object = scan_json(run_cli, quiet)["diff"]
+    assert diff_object["identities"] == [] and diff_object["added"] == []
+    assert diff_object["paths"] == {"opened": [], "closed": [], "changed": []}
+    assert diff_object["summary"].startswith("This change grants and removes nothing")
+    markdown = run_cli("scan", quiet, "--format", "markdown", "--fail-on", "none").stdout
+    start = markdown.index("## What this change grants or removes")
+    end = markdown.index("## ", start + 3)
+    assert markdown[start:end].strip().count("\n") == 2  # the heading, a blank, one line
+
+
+def test_scan_fail_on_new_gates_on_the_change_alone(run_cli: Any, tmp_path: Path) -> None:
+    plan = write(
+        tmp_path, "plan.json", ROLE, BUCKET, inline(policy("s3:GetObject"), policy("s3:PutObject"))
+    )
+    result = run_cli("scan", plan, "--fail-on", "none", "--fail-on-new", "high", "-f", "json")
+    assert result.returncode == 1
+    gate = json.loads(result.stdout)["summary"]["gate"]
+    assert gate["fail_on_new"] == "high"
+    # the write-data capability, and the bucket reached for writing rather than reading
+    assert gate["reasons"] == [
+        "the change adds 2 additions at or above high (2 high; --fail-on-new)"
+    ]
+    assert run_cli("scan", plan, "--fail-on", "none", "--fail-on-new", "critical").returncode == 0
+    # from the configuration file too
+    config = tmp_path / "iacguard.yaml"
+    config.write_text("fail_on: none\nfail_on_new: medium\n")
+    assert run_cli("scan", plan, "--config", config).returncode == 1
+    # a first deployment: with --fail-on-new, everything it creates is new
+    fresh = write(tmp_path, "fresh.json", {**ROLE, "actions": ["create"]}, BUCKET | {
+        "actions": ["create"]}, inline(None, policy("s3:PutObject")))  # fmt: skip
+    result = run_cli("scan", fresh, "--fail-on", "none", "--fail-on-new", "high", "-f", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["diff"]["prior"] == "empty"
+
+
+AI_STACK = HERE.parents[1] / "examples" / "ai-stack"
+
+
+def test_the_example_stack_change_adds_an_escalation_opens_and_closes_paths(
+    run_cli: Any,
+) -> None:
+    """The AI-stack plan is a change against its prior state: the CI role's trust widens from
+    one branch to every repository of the organisation and it gets AdministratorAccess; the
+    inference role is new and writes training data; the cluster's manifests sit on top."""
+    document = diff(run_cli, AI_STACK)
+    by_id = {i["id"]: i for i in document["identities"]}
+    deploy = by_id["aws:iam_role/acme-ml-github-deploy"]
+    control = {e["id"]: e for e in deploy["escalations"]["added"]}["aws:iam/111122223333"]
+    assert control["to_control"] and control["answer"] == "allowed"
+    assert "full-admin" in {c["class"] for c in deploy["capabilities"]["added"]}
+    assert [t["id"] for t in deploy["trust"]["added"]] == ["ci:github/acme/*"]
+    assert [t["id"] for t in deploy["trust"]["removed"]] == [
+        "ci:github/acme/ml-platform:ref:refs/heads/main"
+    ]
+    opened = {(p["from"], p["to"], p["access"]) for p in document["paths"]["opened"]}
+    assert (
+        "k8s:Service/inference/acme-llm-serving",
+        "aws:s3_bucket/acme-ml-training-data",
+        "write-data",
+    ) in opened
+    assert ("ci:github/acme/*", "aws:iam/111122223333", "permissions-management") in opened
+    closed = {(p["from"], p["to"]) for p in document["paths"]["closed"]}
+    assert (
+        "ci:github/acme/ml-platform:ref:refs/heads/main",
+        "aws:s3_bucket/acme-ml-training-data",
+    ) in closed
+    # the agent's account can create pods in the inference namespace: it becomes vllm
+    agent = by_id["k8s:ServiceAccount/agents/support-agent"]
+    assert "k8s:ServiceAccount/inference/vllm" in {e["id"] for e in agent["escalations"]["added"]}
+    assert document["new_severity"] == "critical"
+    assert run_cli("diff", AI_STACK, "--fail-on-new", "critical").returncode == 1

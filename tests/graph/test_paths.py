@@ -225,7 +225,7 @@ def test_scan_report_carries_paths_and_blast_radius(run_cli: Any, tmp_path: Path
     result = run_cli("scan", PLAN, MANIFESTS, "--format", "json", "-o", out, "--fail-on", "none")
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
-    assert report["schema_version"] == "1.2"
+    assert report["schema_version"] == "1.3"
     pairs = {(p["from"], p["to"]): p for p in report["paths"]}
     assert pairs[(SERVICE, TRAINING)]["access"] == "write-data"
     # most serious first: control of the account through the CI wildcard
