@@ -26,6 +26,7 @@ from iacguard.errors import UsageError
 from iacguard.findings import SEVERITY_ORDER, Severity
 from iacguard.report.markdown import (
     GITHUB_COMMENT_LIMIT,
+    GITLAB_NOTE_LIMIT,
     _code,
     _prose,
     _text,
@@ -927,6 +928,13 @@ def test_example_plan_report_renders(run_cli: Any) -> None:
     text = render_markdown(report)
     assert_well_formed(text)
     assert size(text) <= GITHUB_COMMENT_LIMIT
+    # the plan is a change against its prior state: the diff comes first, whole, and keeps
+    # the findings' headings; the full report fits GitLab's limit
+    assert text.index("## What this change grants or removes") < text.index("## Findings")
+    note = next(line for line in text.splitlines() if line.startswith("> **Not shown"))
+    assert "path change" not in note and "escalation change" not in note
+    text = render_markdown(report, max_chars=GITLAB_NOTE_LIMIT)
+    assert "Not shown" not in text
     verdict = text.splitlines()[2]
     assert verdict.startswith("❌ **FAIL**" if report.summary.gate.tripped else "✅ **PASS**")
     classified = [r for r in report.resources or [] if r.classification is not None]
@@ -936,7 +944,7 @@ def test_example_plan_report_renders(run_cli: Any) -> None:
     for found in report.findings:
         assert _text(found.title) in text
     assert "## Inputs" in text
-    assert render_markdown(report) == text
+    assert render_markdown(report, max_chars=GITLAB_NOTE_LIMIT) == text
     short = render_markdown(report, max_chars=3_000)
     assert size(short) <= 3_000
     assert_well_formed(short)

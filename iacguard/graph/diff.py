@@ -70,6 +70,11 @@ CLASS_SEVERITY = dict(CAPABILITY_CLASSES)
 _ORDER = {name: rank for rank, (name, _severity) in enumerate(CAPABILITY_CLASSES)}
 #: Actions listed per capability or access level (the count says how many there are).
 ACTION_SAMPLE = 10
+#: Paths listed per change (the counts say how many).
+PATHS_LISTED = 1000
+#: Trust and escalation edges and reaches listed per identity and change (the counts say how
+#: many).
+EDGES_LISTED = 100
 #: Additions listed in the document's ``added`` (the gate weighs them all).
 ADDED_LISTED = 50
 
@@ -122,6 +127,7 @@ class World:
         } | self.capabilities.keys()
         self._reach: dict[str, dict[str, Path]] = {}
         self._into: dict[str, list[Any]] | None = None
+        self._control: dict[str, bool] = {}
         self._paths: dict[tuple[str, str], Path] | None = None
 
     def reaches(self, node_id: str) -> dict[str, Path]:
@@ -135,9 +141,9 @@ class World:
             )
         return found
 
-    def trust(self, node_id: str) -> dict[str, dict[str, Any]]:
+    def trust(self, node_id: str) -> dict[str, list[Any]]:
         """Source → the edges into the identity that make or let something act as it
-        (``can-assume``, ``federates-to``, ``runs-as``...), merged per source."""
+        (``can-assume``, ``federates-to``, ``runs-as``...)."""
         if self._into is None:
             for identity in self.identities:  # build every identity's edges
                 self.graph.out(identity)
@@ -147,24 +153,29 @@ class World:
                     if edge.kind in TRUST_KINDS:
                         into.setdefault(edge.target, []).append(edge)
             self._into = into
-        return _merged(self._into.get(node_id, []), lambda e: e.source)
+        return _grouped(self._into.get(node_id, ()), lambda e: e.source)
 
-    def escalations(self, node_id: str) -> dict[str, dict[str, Any]]:
-        """Target → the edges to identities it can become, and to control of IAM or a cluster
-        (``to_control``: the target is, or leads to, that control)."""
+    def escalations(self, node_id: str) -> dict[str, list[Any]]:
+        """Target → the edges to identities it can become, and to control of IAM or a
+        cluster."""
         edges = [
             edge
             for edge in (self.graph.out(node_id) if node_id in self.graph.nodes else ())
             if edge.kind in ESCALATION_KINDS
             or (edge.kind == "grants" and self.graph.nodes[edge.target].jewel in CONTROL_JEWELS)
         ]
-        found = _merged(edges, lambda e: e.target)
-        for target, item in found.items():
-            item["to_control"] = "grants" in item["kinds"] or self._leads_to_control(target)
-        return found
+        return _grouped(edges, lambda e: e.target)
 
-    def _leads_to_control(self, node_id: str) -> bool:
-        return any(p.target.jewel in CONTROL_JEWELS for p in self.reaches(node_id).values())
+    def escalation_json(self, target: str, edges: list[Any]) -> dict[str, Any]:
+        """The merged edges, with ``to_control``: the target is, or leads to, control."""
+        item = _merged_json(target, edges)
+        control = self._control.get(target)
+        if control is None:
+            control = self._control[target] = any(
+                p.target.jewel in CONTROL_JEWELS for p in self.reaches(target).values()
+            )
+        item["to_control"] = "grants" in item["kinds"] or control
+        return item
 
     def paths(self) -> dict[tuple[str, str], Path]:
         """Every shortest path from an entry point to a crown jewel, by (entry, jewel)."""
@@ -173,20 +184,30 @@ class World:
         return self._paths
 
 
-def _merged(edges: list[Any], other: Callable[[Any], str]) -> dict[str, dict[str, Any]]:
-    """One item per identity at the other end: its edge kinds, the surest answer, and why."""
-    found: dict[str, dict[str, Any]] = {}
+def _grouped(edges: Iterable[Any], other: Callable[[Any], str]) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
     for edge in edges:
-        key = other(edge)
-        item = found.setdefault(key, {"id": key, "kinds": [], "answer": "unknown", "why": []})
-        if edge.kind not in item["kinds"]:
-            item["kinds"].append(edge.kind)
-            item["kinds"].sort()
-        if edge.answer is Tristate.YES:
-            item["answer"] = Tristate.YES.value
-        if len(item["why"]) < 3 and edge.why not in item["why"]:
-            item["why"].append(edge.why)
+        found.setdefault(other(edge), []).append(edge)
     return found
+
+
+def _edge_signature(edges: list[Any]) -> tuple[frozenset[str], bool]:
+    return frozenset(e.kind for e in edges), any(e.answer is Tristate.YES for e in edges)
+
+
+def _merged_json(other: str, edges: list[Any]) -> dict[str, Any]:
+    """One item per identity at the other end: its edge kinds, the surest answer, and why."""
+    why: list[str] = []
+    for edge in edges:
+        if len(why) < 3 and edge.why not in why:
+            why.append(edge.why)
+    kinds, certain = _edge_signature(edges)
+    return {
+        "id": other,
+        "kinds": sorted(kinds),
+        "answer": (Tristate.YES if certain else Tristate.MAYBE).value,
+        "why": why,
+    }
 
 
 def capabilities(
@@ -283,17 +304,28 @@ def privilege_diff(
         if item is not None:
             identities.append(item)
     was_paths, now_paths = old.paths(), new.paths()
-    paths = {
-        "opened": [now_paths[k].as_json() for k in sorted(now_paths.keys() - was_paths.keys())],
-        "closed": [was_paths[k].as_json() for k in sorted(was_paths.keys() - now_paths.keys())],
-        "changed": [
-            {**now_paths[k].as_json(), "before": was_paths[k].decision.value,
-             "access_before": was_paths[k].access}
-            for k in sorted(now_paths.keys() & was_paths.keys())
+    opened = sorted((now_paths[k] for k in now_paths.keys() - was_paths.keys()), key=Path.rank)
+    closed = sorted((was_paths[k] for k in was_paths.keys() - now_paths.keys()), key=Path.rank)
+    changed = sorted(
+        (
+            (now_paths[k], was_paths[k])
+            for k in now_paths.keys() & was_paths.keys()
             if now_paths[k].decision is not was_paths[k].decision
             or now_paths[k].access != was_paths[k].access
+        ),
+        key=lambda pair: pair[0].rank(),
+    )
+    paths: dict[str, Any] = {  # the most serious first, at most PATHS_LISTED of each
+        "opened": [p.as_json() for p in opened[:PATHS_LISTED]],
+        "closed": [p.as_json() for p in closed[:PATHS_LISTED]],
+        "changed": [
+            {**now.as_json(), "before": was.decision.value, "access_before": was.access}
+            for now, was in changed[:PATHS_LISTED]
         ],
-    }  # fmt: skip
+        "opened_count": len(opened),
+        "closed_count": len(closed),
+        "changed_count": len(changed),
+    }
     document: dict[str, Any] = {
         "prior": prior,
         "summary": _summary(identities, paths),
@@ -312,18 +344,32 @@ def _identity_diff(old: World, new: World, node_id: str) -> dict[str, Any] | Non
     existed, exists = node_id in old.identities, node_id in new.identities
     was, now = old.reaches(node_id), new.reaches(node_id)
     reaches = _compare(
-        {k: _reach_json(p) for k, p in was.items()},
-        {k: _reach_json(p) for k, p in now.items()},
+        was, now, lambda p: (p.decision, p.access), lambda _k, p: _reach_json(p),
         ("decision", "access"),
-    )
+    )  # fmt: skip
     capability = _capability_diff(
         old.capabilities.get(node_id, {}), new.capabilities.get(node_id, {})
     )
     levels = _level_diff(old.levels.get(node_id, {}), new.levels.get(node_id, {}))
-    trust = _compare(old.trust(node_id), new.trust(node_id), ("answer", "kinds"))
-    escalations = _compare(old.escalations(node_id), new.escalations(node_id), ("answer", "kinds"))
+    trust = _compare(
+        old.trust(node_id), new.trust(node_id), _edge_signature, _merged_json,
+        ("answer", "kinds"),
+    )  # fmt: skip
+    escalations = _compare(
+        old.escalations(node_id), new.escalations(node_id), _edge_signature,
+        (old.escalation_json, new.escalation_json), ("answer", "kinds"),
+    )  # fmt: skip
     if not (_any(reaches) or _any(capability) or levels or _any(trust) or _any(escalations)):
         return None  # nothing it can do, reach or be reached by changed
+    trust["added"].sort(key=lambda e: e["answer"] != "allowed")
+    escalations["added"].sort(key=lambda e: (not e["to_control"], e["answer"] != "allowed"))
+    for part in ("added", "removed", "changed"):
+        reaches[part].sort(key=lambda r: (_ORDER.get(r["access"] or "", 99), r["id"]))
+    # PassRole on *: every role for every holder, reaching every jewel; the counts stay whole
+    for changes in (trust, escalations, reaches):
+        for name in ("added", "removed", "changed"):
+            changes[f"{name}_count"] = len(changes[name])
+            del changes[name][EDGES_LISTED:]
     node = new.graph.nodes.get(node_id) or old.graph.nodes.get(node_id)
     return {
         "id": node_id,
@@ -343,23 +389,32 @@ def _any(changes: dict[str, list[Any]]) -> bool:
     return any(changes.values())
 
 
+_Json = Callable[[Any, Any], dict[str, Any]]
+
+
 def _compare(
-    was: dict[Any, dict[str, Any]], now: dict[Any, dict[str, Any]], fields: tuple[str, ...]
-) -> dict[str, list[dict[str, Any]]]:
-    """Items added, removed, and changed in one of ``fields`` (their old values as
-    ``FIELD_before``; ``answer`` and ``decision`` as ``before``)."""
+    was: dict[Any, Any],
+    now: dict[Any, Any],
+    signature: Callable[[Any], Any],
+    to_json: _Json | tuple[_Json, _Json],
+    fields: tuple[str, ...],
+) -> dict[str, Any]:
+    """Items added, removed, and changed (their ``signature`` differs), in JSON built only
+    for those: a changed item carries its old ``fields`` as ``FIELD_before`` (``answer`` and
+    ``decision`` as ``before``)."""
+    old_json, new_json = to_json if isinstance(to_json, tuple) else (to_json, to_json)
     changed = []
     for key in sorted(now.keys() & was.keys()):
-        if any(now[key][f] != was[key][f] for f in fields):
-            item = dict(now[key])
+        if signature(now[key]) != signature(was[key]):
+            item, before = new_json(key, now[key]), old_json(key, was[key])
             for name in fields:
-                item["before" if name in ("answer", "decision") else f"{name}_before"] = was[key][
+                item["before" if name in ("answer", "decision") else f"{name}_before"] = before[
                     name
                 ]
             changed.append(item)
     return {
-        "added": [now[k] for k in sorted(now.keys() - was.keys())],
-        "removed": [was[k] for k in sorted(was.keys() - now.keys())],
+        "added": [new_json(k, now[k]) for k in sorted(now.keys() - was.keys())],
+        "removed": [old_json(k, was[k]) for k in sorted(was.keys() - now.keys())],
         "changed": changed,
     }
 
@@ -523,7 +578,7 @@ def gate_trips(document: dict[str, Any] | None, threshold: str) -> bool:
 # -- text --------------------------------------------------------------------------------------
 
 
-def _summary(identities: list[dict[str, Any]], paths: dict[str, list[Any]]) -> str:
+def _summary(identities: list[dict[str, Any]], paths: dict[str, Any]) -> str:
     if not identities and not any(paths.values()):
         return (
             "This change grants and removes nothing: no identity's permissions, trust or "
@@ -548,21 +603,22 @@ def _summary(identities: list[dict[str, Any]], paths: dict[str, list[Any]]) -> s
                      f"{_count(who, 'identity', 'identities')}")  # fmt: skip
     if taken:
         parts.append(f"removes {_count(taken, 'capability', 'capabilities')}")
-    escalations = sum(len(i["escalations"]["added"]) for i in identities)
+    escalations = sum(i["escalations"]["added_count"] for i in identities)
     if escalations:
         parts.append(f"adds {_count(escalations, 'escalation', 'escalations')}")
-    trust = sum(len(i["trust"]["added"]) for i in identities)
+    trust = sum(i["trust"]["added_count"] for i in identities)
     if trust:
         parts.append(f"lets {_count(trust, 'identity or workload', 'identities or workloads')}"
                      " act as another")  # fmt: skip
-    reaches = sum(len(i["reaches"]["added"]) for i in identities)
+    reaches = sum(i["reaches"]["added_count"] for i in identities)
     if reaches:
         parts.append(f"gives {_count(reaches, 'new reach', 'new reaches')} of crown jewels")
     for name, verb in (("opened", "opens"), ("closed", "closes")):
-        if paths[name]:
-            parts.append(f"{verb} {_count(len(paths[name]), 'path', 'paths')} from entry points")
-    if paths["changed"]:
-        parts.append(f"changes {_count(len(paths['changed']), 'path', 'paths')}")
+        if paths[f"{name}_count"]:
+            count = paths[f"{name}_count"]
+            parts.append(f"{verb} {_count(count, 'path', 'paths')} from entry points")
+    if paths["changed_count"]:
+        parts.append(f"changes {_count(paths['changed_count'], 'path', 'paths')}")
     if not parts:
         parts.append("changes only answers (Maybe, Yes) or removals listed below")
     return "This change " + "; ".join(parts) + "."

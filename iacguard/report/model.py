@@ -293,15 +293,25 @@ class CapabilityChangesOut(_Changes):
 
 
 class EdgeChangesOut(_Changes):
+    """At most 100 of each, escalations to control first; the counts say how many."""
+
     added: list[EdgeChangeOut]
     removed: list[EdgeChangeOut]
     changed: list[EdgeChangeOut]
+    added_count: int
+    removed_count: int
+    changed_count: int
 
 
 class ReachChangesOut(_Changes):
+    """At most 100 of each, the strongest access first; the counts say how many."""
+
     added: list[ReachChangeOut]
     removed: list[ReachChangeOut]
     changed: list[ReachChangeOut]
+    added_count: int
+    removed_count: int
+    changed_count: int
 
 
 class IdentityChangeOut(_Model):
@@ -330,9 +340,14 @@ class PathChangeOut(PathOut):
 
 
 class PathChangesOut(_Model):
+    """At most 1,000 of each, the most serious first; the counts say how many."""
+
     opened: list[PathChangeOut]
     closed: list[PathChangeOut]
     changed: list[PathChangeOut]
+    opened_count: int
+    closed_count: int
+    changed_count: int
 
 
 class AdditionOut(_Model):

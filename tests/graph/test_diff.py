@@ -33,6 +33,14 @@ TRUST = json.dumps(
     }
 )
 ARN = "arn:aws:iam::111122223333:role/trainer"
+EMPTY_PATHS = {
+    "opened": [],
+    "closed": [],
+    "changed": [],
+    "opened_count": 0,
+    "closed_count": 0,
+    "changed_count": 0,
+}
 
 
 def policy(action: str) -> str:
@@ -144,7 +152,7 @@ def test_a_change_touching_no_identity_is_an_empty_diff_in_one_line(
     )
     document = diff(run_cli, plan)
     assert document["identities"] == []
-    assert document["paths"] == {"opened": [], "closed": [], "changed": []}
+    assert document["paths"] == EMPTY_PATHS
     assert document["summary"] == (
         "This change grants and removes nothing: no identity's permissions, trust or reach changes."
     )
@@ -394,7 +402,7 @@ def test_corpus_azure_role_assignment_changes_hand_checked(run_cli: Any) -> None
     assert {c["answer"] for c in custom} == {"unknown"}
     assert {c["via"][0] for c in custom} == {"Custom Contributor Long Name 1234567890"}
     assert by_id["9999"]["change"] == "added"
-    assert document["paths"] == {"opened": [], "closed": [], "changed": []}
+    assert document["paths"] == EMPTY_PATHS
     # an undefined role might hold permissions management: Maybe, yet critical
     assert document["new_severity"] == "critical"
 
@@ -456,7 +464,7 @@ def test_scan_diff_is_absent_without_a_world_before_and_empty_when_nothing_chang
     quiet = write(tmp_path, "quiet.json", ROLE, tagged)
     diff_object = scan_json(run_cli, quiet)["diff"]
     assert diff_object["identities"] == [] and diff_object["added"] == []
-    assert diff_object["paths"] == {"opened": [], "closed": [], "changed": []}
+    assert diff_object["paths"] == EMPTY_PATHS
     assert diff_object["summary"].startswith("This change grants and removes nothing")
     markdown = run_cli("scan", quiet, "--format", "markdown", "--fail-on", "none").stdout
     start = markdown.index("## What this change grants or removes")

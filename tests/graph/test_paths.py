@@ -16,6 +16,8 @@ from iacguard.inputs import load_inputs
 from iacguard.k8s.federation import federations
 from iacguard.model.classification import classify_all
 from iacguard.model.values import Tristate
+from iacguard.report.markdown import GITLAB_NOTE_LIMIT, render_markdown
+from iacguard.report.model import Report
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "examples" / "ai-stack"
@@ -238,9 +240,11 @@ def test_scan_report_carries_paths_and_blast_radius(run_cli: Any, tmp_path: Path
     console = run_cli("scan", PLAN, MANIFESTS, "--fail-on", "none").stdout
     assert "Paths from entry points to crown jewels" in console
     assert "Blast radius" in console
-    markdown = run_cli("scan", PLAN, MANIFESTS, "--format", "markdown", "--fail-on", "none")
-    assert "## Paths to crown jewels (" in markdown.stdout
-    assert f"{SERVICE} → k8s:Deployment/inference/vllm" in markdown.stdout
+    # Markdown: the whole report (GitLab's limit; at GitHub's, the privilege diff and the
+    # findings come before the paths section)
+    markdown = render_markdown(Report.model_validate(report), max_chars=GITLAB_NOTE_LIMIT)
+    assert "## Paths to crown jewels (" in markdown
+    assert f"{SERVICE} → k8s:Deployment/inference/vllm" in markdown
 
 
 @pytest.mark.parametrize(
