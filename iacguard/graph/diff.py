@@ -128,7 +128,6 @@ class World:
         self._reach: dict[str, dict[str, Path]] = {}
         self._into: dict[str, list[Any]] | None = None
         self._control: dict[str, bool] = {}
-        self._paths: dict[tuple[str, str], Path] | None = None
 
     def reaches(self, node_id: str) -> dict[str, Path]:
         """Crown jewel id → the shortest path from the identity."""
@@ -177,11 +176,58 @@ class World:
         item["to_control"] = "grants" in item["kinds"] or control
         return item
 
-    def paths(self) -> dict[tuple[str, str], Path]:
-        """Every shortest path from an entry point to a crown jewel, by (entry, jewel)."""
-        if self._paths is None:
-            self._paths = {(p.source.id, p.target.id): p for p in find_paths(self.graph)}
-        return self._paths
+    def paths(self, entries: set[str]) -> dict[tuple[str, str], Path]:
+        """The shortest paths from those of ``entries`` that are entry points here to crown
+        jewels, by (entry, jewel)."""
+        sources = [n.id for n in self.graph.entries() if n.id in entries]
+        return {(p.source.id, p.target.id): p for p in find_paths(self.graph, sources)}
+
+    def build_all(self) -> None:
+        """Build every edge left to build (the grants of identities, built when first asked
+        for)."""
+        for node_id in list(self.graph.lazy):
+            self.graph.out(node_id)
+
+    def out_signature(self, node_id: str) -> frozenset[tuple[Any, ...]]:
+        """What of a node's edges decides what is reached through it."""
+        return frozenset(
+            (e.target, e.kind, e.answer, e.access) for e in self.graph.edges.get(node_id, ())
+        )
+
+    def reaching(self, nodes: set[str]) -> set[str]:
+        """The nodes from which one of ``nodes`` can be reached (``nodes`` included)."""
+        into: dict[str, list[str]] = {}
+        for source, edges in self.graph.edges.items():
+            for edge in edges:
+                into.setdefault(edge.target, []).append(source)
+        found = set(nodes)
+        stack = list(nodes)
+        while stack:
+            for source in into.get(stack.pop(), ()):
+                if source not in found:
+                    found.add(source)
+                    stack.append(source)
+        return found
+
+
+def _affected(old: World, new: World) -> set[str]:
+    """Nodes whose reach may differ between the worlds: those that can reach, in either world,
+    a node that is only in one of them or whose edges or crown-jewel class differ. Every other
+    node sees the same graph beyond it in both worlds, so it reaches the same jewels the same
+    way (the search is deterministic): it is not searched again."""
+    old.build_all()
+    new.build_all()
+    changed = set()
+    for node_id in old.graph.nodes.keys() | new.graph.nodes.keys():
+        was, now = old.graph.nodes.get(node_id), new.graph.nodes.get(node_id)
+        if (
+            was is None
+            or now is None
+            or (was.jewel, was.kind, was.entry) != (now.jewel, now.kind, now.entry)
+            or old.out_signature(node_id) != new.out_signature(node_id)
+        ):
+            changed.add(node_id)
+    return old.reaching(changed) | new.reaching(changed)
 
 
 def _grouped(edges: Iterable[Any], other: Callable[[Any], str]) -> dict[str, list[Any]]:
@@ -298,12 +344,13 @@ def privilege_diff(
     of a scan report). ``prior`` says what the world before is: ``state``, ``inputs`` or
     ``empty``."""
     old, new = World(before), World(after, after_graph)
+    affected = _affected(old, new)
     identities = []
     for node_id in sorted(old.identities | new.identities):
-        item = _identity_diff(old, new, node_id)
+        item = _identity_diff(old, new, node_id, node_id in affected)
         if item is not None:
             identities.append(item)
-    was_paths, now_paths = old.paths(), new.paths()
+    was_paths, now_paths = old.paths(affected), new.paths(affected)
     opened = sorted((now_paths[k] for k in now_paths.keys() - was_paths.keys()), key=Path.rank)
     closed = sorted((was_paths[k] for k in was_paths.keys() - now_paths.keys()), key=Path.rank)
     changed = sorted(
@@ -340,9 +387,11 @@ def privilege_diff(
     return document
 
 
-def _identity_diff(old: World, new: World, node_id: str) -> dict[str, Any] | None:
+def _identity_diff(
+    old: World, new: World, node_id: str, affected: bool = True
+) -> dict[str, Any] | None:
     existed, exists = node_id in old.identities, node_id in new.identities
-    was, now = old.reaches(node_id), new.reaches(node_id)
+    was, now = (old.reaches(node_id), new.reaches(node_id)) if affected else ({}, {})
     reaches = _compare(
         was, now, lambda p: (p.decision, p.access), lambda _k, p: _reach_json(p),
         ("decision", "access"),
@@ -381,7 +430,10 @@ def _identity_diff(old: World, new: World, node_id: str) -> dict[str, Any] | Non
         "trust": trust,
         "escalations": escalations,
         "reaches": reaches,
-        "blast_radius": {"before": len(was), "after": len(now)},
+        "blast_radius": {
+            "before": len(old.reaches(node_id)),
+            "after": len(new.reaches(node_id)),
+        },
     }
 
 
