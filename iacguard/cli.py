@@ -319,6 +319,14 @@ def scan_command(
         ),
     ] = None,
     fail_on_new: FailOnNewOpt = None,
+    no_diff: Annotated[
+        bool,
+        typer.Option(
+            "--no-diff",
+            help="Leave the privilege diff out (it is computed whenever a plan's state holds "
+            "resources, and costs a second resolution of the world before).",
+        ),
+    ] = False,
     no_resources: Annotated[
         bool,
         typer.Option("--no-resources", help="Leave the per-resource list out of the report."),
@@ -375,6 +383,8 @@ def scan_command(
         recorded = load_baseline(baseline) if baseline else frozenset()
         gate = fail_on or settings.fail_on or FailOn.HIGH
         gate_new = fail_on_new or settings.fail_on_new or FailOn.NONE
+        if no_diff and gate_new is not FailOn.NONE:
+            raise UsageError("--no-diff leaves nothing for --fail-on-new to gate on")
         with _progress("Analysing…"):
             result = scan(
                 loaded,
@@ -384,6 +394,7 @@ def scan_command(
                 str(baseline or ""),
                 scope=scope,
                 fail_on_new=gate_new,
+                diff=not no_diff,
             )
             report = build_report(
                 result, gate, include_resources=not no_resources, fail_on_new=gate_new

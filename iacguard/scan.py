@@ -84,10 +84,11 @@ def scan(
     today: date | None = None,
     scope: GraphScope | None = None,
     fail_on_new: FailOn = FailOn.NONE,
+    diff: bool = True,
 ) -> ScanResult:
-    """Classify the loaded resources and run the selected checks over them, and compare the
-    world the plans leave with the world before them (when their state holds resources, or
-    when ``fail_on_new`` asks and the world before is empty)."""
+    """Classify the loaded resources and run the selected checks over them, and (with
+    ``diff``) compare the world the plans leave with the world before them (when their state
+    holds resources, or when ``fail_on_new`` asks and the world before is empty)."""
     resources = [r for doc in loaded.documents for r in doc.resources]
     classifications = classify_all(resources, config.classification)
     index = ScanIndex(resources, classifications, scope)
@@ -96,15 +97,15 @@ def scan(
     grants = external_access(index, caller_account(index))
     graph = build_graph(index)
     paths = find_paths(graph, limit=SCAN_PATH_LIMIT)
-    diff = None
-    prior = "state" if has_prior_world(resources) else None
+    found = None
+    prior = "state" if diff and has_prior_world(resources) else None
     if prior is None and fail_on_new is not FailOn.NONE:
         plans = [d for d in loaded.documents if d.kind is InputKind.TERRAFORM_PLAN]
         prior = "empty" if plans else None
     if prior is not None:
         old = prior_resources(resources)
         old_index = ScanIndex(old, classify_all(old, config.classification), scope)
-        diff = privilege_diff(old_index, index, graph, prior)
+        found = privilege_diff(old_index, index, graph, prior)
     return ScanResult(
         loaded,
         classifications,
@@ -112,7 +113,7 @@ def scan(
         tuple(grants),
         tuple(p.as_json() for p in paths),
         tuple(_blast(graph, paths)),
-        diff,
+        found,
     )
 
 

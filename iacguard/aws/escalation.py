@@ -72,6 +72,16 @@ class Escalation:
             answer = _and(answer, self.target_answers[self.targets.index(target)])
         return answer
 
+    def target_answers_all(self) -> list[tuple[str, Tristate]]:
+        """Every target with how surely the method leads to it (``answer_for`` of each, in
+        one pass: PassRole on ``*`` has every role as a target)."""
+        if len(self.target_answers) != len(self.targets):
+            return [(target, self.answer) for target in self.targets]
+        return [
+            (target, _and(self.answer, answer))
+            for target, answer in zip(self.targets, self.target_answers, strict=True)
+        ]
+
     def as_json(self) -> dict[str, Any]:
         """JSON form."""
         return {

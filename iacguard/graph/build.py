@@ -692,19 +692,13 @@ class _Builder:
                     )
                 )
         for escalation in self.aws.escalations(identity):
-            for target_address in escalation.targets:
+            why = f"{escalation.method}: {escalation.why}"
+            evidence = tuple(escalation.statements[:3])
+            for target_address, answer in escalation.target_answers_all():
                 target = self.identity_ids.get(target_address)
                 if target is not None and target != source:
-                    edges.append(
-                        Edge(
-                            source,
-                            target,
-                            "can-escalate",
-                            escalation.answer_for(target_address),
-                            f"{escalation.method}: {escalation.why}",
-                            evidence=tuple(escalation.statements[:3]),
-                        )
-                    )
+                    edges.append(Edge(source, target, "can-escalate", answer, why,
+                                      evidence=evidence))  # fmt: skip
         summary = self.aws.summary(identity)
         admin = self.aws.admin(identity)
         control: list[tuple[Tristate, str, tuple[dict[str, Any], ...]]] = []

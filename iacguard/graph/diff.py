@@ -74,7 +74,7 @@ ACTION_SAMPLE = 10
 PATHS_LISTED = 1000
 #: Trust and escalation edges and reaches listed per identity and change (the counts say how
 #: many).
-EDGES_LISTED = 100
+LISTED = 50
 #: Additions listed in the document's ``added`` (the gate weighs them all).
 ADDED_LISTED = 50
 
@@ -168,13 +168,19 @@ class World:
     def escalation_json(self, target: str, edges: list[Any]) -> dict[str, Any]:
         """The merged edges, with ``to_control``: the target is, or leads to, control."""
         item = _merged_json(target, edges)
+        item["to_control"] = self.controls(target, edges)
+        return item
+
+    def controls(self, target: str, edges: list[Any]) -> bool:
+        """Is the target of these edges control of IAM or a cluster, or does it lead there?"""
+        if any(e.kind == "grants" for e in edges):
+            return True
         control = self._control.get(target)
         if control is None:
             control = self._control[target] = any(
                 p.target.jewel in CONTROL_JEWELS for p in self.reaches(target).values()
             )
-        item["to_control"] = "grants" in item["kinds"] or control
-        return item
+        return control
 
     def paths(self, entries: set[str]) -> dict[tuple[str, str], Path]:
         """The shortest paths from those of ``entries`` that are entry points here to crown
@@ -237,8 +243,16 @@ def _grouped(edges: Iterable[Any], other: Callable[[Any], str]) -> dict[str, lis
     return found
 
 
-def _edge_signature(edges: list[Any]) -> tuple[frozenset[str], bool]:
-    return frozenset(e.kind for e in edges), any(e.answer is Tristate.YES for e in edges)
+def _edge_signature(edges: list[Any]) -> tuple[tuple[str, ...], bool]:
+    """The edge kinds (sorted, once each) and whether one is a Yes."""
+    if len(edges) == 1:  # the common case, kept cheap
+        edge = edges[0]
+        return (edge.kind,), edge.answer is Tristate.YES
+    return tuple(sorted({e.kind for e in edges})), _certain(edges)
+
+
+def _certain(edges: list[Any]) -> bool:
+    return any(e.answer is Tristate.YES for e in edges)
 
 
 def _merged_json(other: str, edges: list[Any]) -> dict[str, Any]:
@@ -250,7 +264,7 @@ def _merged_json(other: str, edges: list[Any]) -> dict[str, Any]:
     kinds, certain = _edge_signature(edges)
     return {
         "id": other,
-        "kinds": sorted(kinds),
+        "kinds": list(kinds),
         "answer": (Tristate.YES if certain else Tristate.MAYBE).value,
         "why": why,
     }
@@ -394,7 +408,7 @@ def _identity_diff(
     was, now = (old.reaches(node_id), new.reaches(node_id)) if affected else ({}, {})
     reaches = _compare(
         was, now, lambda p: (p.decision, p.access), lambda _k, p: _reach_json(p),
-        ("decision", "access"),
+        ("decision", "access"), lambda _k, p: _ORDER.get(p.access or "", 99),
     )  # fmt: skip
     capability = _capability_diff(
         old.capabilities.get(node_id, {}), new.capabilities.get(node_id, {})
@@ -402,23 +416,19 @@ def _identity_diff(
     levels = _level_diff(old.levels.get(node_id, {}), new.levels.get(node_id, {}))
     trust = _compare(
         old.trust(node_id), new.trust(node_id), _edge_signature, _merged_json,
-        ("answer", "kinds"),
+        ("answer", "kinds"), lambda _k, edges: not _certain(edges),
     )  # fmt: skip
     escalations = _compare(
         old.escalations(node_id), new.escalations(node_id), _edge_signature,
         (old.escalation_json, new.escalation_json), ("answer", "kinds"),
+        lambda k, edges: (not new.controls(k, edges), not _certain(edges)),
     )  # fmt: skip
-    if not (_any(reaches) or _any(capability) or levels or _any(trust) or _any(escalations)):
+    if not any(
+        changes[f"{name}_count"]
+        for changes in (reaches, trust, escalations)
+        for name in ("added", "removed", "changed")
+    ) and not (_any(capability) or levels):
         return None  # nothing it can do, reach or be reached by changed
-    trust["added"].sort(key=lambda e: e["answer"] != "allowed")
-    escalations["added"].sort(key=lambda e: (not e["to_control"], e["answer"] != "allowed"))
-    for part in ("added", "removed", "changed"):
-        reaches[part].sort(key=lambda r: (_ORDER.get(r["access"] or "", 99), r["id"]))
-    # PassRole on *: every role for every holder, reaching every jewel; the counts stay whole
-    for changes in (trust, escalations, reaches):
-        for name in ("added", "removed", "changed"):
-            changes[f"{name}_count"] = len(changes[name])
-            del changes[name][EDGES_LISTED:]
     node = new.graph.nodes.get(node_id) or old.graph.nodes.get(node_id)
     return {
         "id": node_id,
@@ -450,25 +460,44 @@ def _compare(
     signature: Callable[[Any], Any],
     to_json: _Json | tuple[_Json, _Json],
     fields: tuple[str, ...],
+    order: Callable[[Any, Any], Any] | None = None,
 ) -> dict[str, Any]:
-    """Items added, removed, and changed (their ``signature`` differs), in JSON built only
-    for those: a changed item carries its old ``fields`` as ``FIELD_before`` (``answer`` and
-    ``decision`` as ``before``)."""
+    """Items added, removed, and changed (their ``signature`` differs), with their counts;
+    at most :data:`LISTED` of each are listed, first by ``order`` (of a key and its item),
+    then by key, and their JSON is built only for those. A changed item carries its old
+    ``fields`` as ``FIELD_before`` (``answer`` and ``decision`` as ``before``)."""
     old_json, new_json = to_json if isinstance(to_json, tuple) else (to_json, to_json)
-    changed = []
-    for key in sorted(now.keys() & was.keys()):
-        if signature(now[key]) != signature(was[key]):
-            item, before = new_json(key, now[key]), old_json(key, was[key])
-            for name in fields:
-                item["before" if name in ("answer", "decision") else f"{name}_before"] = before[
-                    name
-                ]
-            changed.append(item)
-    return {
-        "added": [new_json(k, now[k]) for k in sorted(now.keys() - was.keys())],
-        "removed": [old_json(k, was[k]) for k in sorted(was.keys() - now.keys())],
-        "changed": changed,
+    parts = {
+        "added": (now, sorted(now.keys() - was.keys())),
+        "removed": (was, sorted(was.keys() - now.keys())),
+        "changed": (
+            now,
+            [k for k in sorted(now.keys() & was.keys()) if signature(now[k]) != signature(was[k])],
+        ),
     }
+    found: dict[str, Any] = {}
+    for name, (items, keys) in parts.items():
+        if order is not None:
+            keys.sort(key=lambda k, items=items: order(k, items[k]))  # type: ignore[misc]
+        found[f"{name}_count"] = len(keys)
+        listed = []
+        for key in keys[:LISTED]:
+            if name == "removed":
+                listed.append(old_json(key, was[key]))
+                continue
+            item = new_json(key, now[key])
+            if name == "changed":
+                before = old_json(key, was[key])
+                for field_name in fields:
+                    old_name = (
+                        "before"
+                        if field_name in ("answer", "decision")
+                        else (f"{field_name}_before")
+                    )
+                    item[old_name] = before[field_name]
+            listed.append(item)
+        found[name] = listed
+    return found
 
 
 def _reach_json(path: Path) -> dict[str, Any]:

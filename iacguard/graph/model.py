@@ -144,6 +144,9 @@ class IdentityGraph:
     lazy: dict[str, Callable[[], list[Edge]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     """What the graph assumed or could not decide, once each."""
+    targets: dict[str, tuple[int, frozenset[str]]] = field(default_factory=dict)
+    """Per node with many edges: their number and their targets (the search skips a node
+    whose targets are all reached)."""
     reached: dict[tuple[str, int], Any] = field(default_factory=dict)
     """Searches already made (start, hops) → jewel → path: the scan's paths, its checks and
     the blast radius ask for the same starts."""

@@ -123,11 +123,21 @@ def _reach(graph: IdentityGraph, start: str, max_hops: int) -> dict[str, Path]:
     depth = {start: 0}
     queue = deque([start])
     found: dict[str, Path] = {}
+    targets = graph.targets
     while queue:
         current = queue.popleft()
         if depth[current] >= max_hops:
             continue
-        for edge in graph.out(current):
+        edges = graph.out(current)
+        if len(edges) > 16:
+            # A node with many edges (PassRole on *: every role) is often reached when all
+            # its targets are: one C-level containment test instead of a loop over them.
+            cached = targets.get(current)
+            if cached is None or cached[0] != len(edges):
+                cached = targets[current] = (len(edges), frozenset(e.target for e in edges))
+            if parents.keys() >= cached[1]:
+                continue
+        for edge in edges:
             target = edge.target
             if target in parents:
                 continue

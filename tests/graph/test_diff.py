@@ -533,3 +533,16 @@ def test_the_example_stack_change_adds_an_escalation_opens_and_closes_paths(
     assert "k8s:ServiceAccount/inference/vllm" in {e["id"] for e in agent["escalations"]["added"]}
     assert document["new_severity"] == "critical"
     assert run_cli("diff", AI_STACK, "--fail-on-new", "critical").returncode == 1
+
+
+def test_scan_no_diff_leaves_it_out(run_cli: Any, tmp_path: Path) -> None:
+    plan = write(
+        tmp_path, "plan.json", ROLE, BUCKET, inline(policy("s3:GetObject"), policy("s3:PutObject"))
+    )
+    report = json.loads(
+        run_cli("scan", plan, "--no-diff", "--fail-on", "none", "-f", "json").stdout
+    )
+    assert report["diff"] is None
+    result = run_cli("scan", plan, "--no-diff", "--fail-on-new", "high")
+    assert result.returncode == 2
+    assert "--no-diff leaves nothing for --fail-on-new" in result.stderr
