@@ -754,16 +754,18 @@ def diff_command(
             old_index, index, prior="inputs" if before is not None else "state"
         )
         gate_new = fail_on_new or settings.fail_on_new or FailOn.NONE
+        # written before the collector is on again: it would walk the two worlds' graphs
+        if output_format is TextOrJson.JSON:  # the shape of a scan report's diff object
+            sys.stdout.write(
+                DiffOut.model_validate(document).model_dump_json(indent=2, by_alias=True) + "\n"
+            )
+        else:
+            sys.stdout.write(diff_text(document))
+        sys.stdout.flush()
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None
     finally:
         gc.enable()
-    if output_format is TextOrJson.JSON:  # the shape of a scan report's diff object
-        sys.stdout.write(
-            DiffOut.model_validate(document).model_dump_json(indent=2, by_alias=True) + "\n"
-        )
-    else:
-        sys.stdout.write(diff_text(document))
     code = max(errors, _input_errors(loaded))
     if code == 0 and gate_trips(document, gate_new.value):
         code = 1

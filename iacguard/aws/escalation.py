@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from iacguard.aws.evaluate import Decision, PolicySource, Request, action_matches, evaluate
@@ -234,18 +235,7 @@ class EscalationContext:
             key = (id(document), action)
             found = self._allows.get(key)
             if found is None:
-                found = any(
-                    statement.effect != "Deny"
-                    and (
-                        statement.actions is None
-                        or any(
-                            not isinstance(p, str) or action_matches(p, action)
-                            for p in statement.actions
-                        )
-                    )
-                    for statement in document.statements
-                )
-                self._allows[key] = found
+                found = self._allows[key] = _may_allow_document(document, action)
                 self._keep.append(document)
             if found:
                 return True
@@ -604,3 +594,23 @@ _DIRECT_WHY = {
     "create-login-profile": "can set a console password for other users and sign in as them",
     "add-user-to-group": "can add a user to a more privileged group",
 }
+
+
+def _may_allow_document(document: PolicyDocument, action: str) -> bool:
+    """Whether one of the document's Allow statements could name ``action`` (shared by
+    documents whose statements name the same actions: each copy of a module's policy)."""
+    allows = tuple(
+        statement.actions for statement in document.statements if statement.effect != "Deny"
+    )
+    try:
+        return _may_allow_actions(allows, action)
+    except TypeError:  # an unknown value among the actions: not hashable
+        return _may_allow_actions.__wrapped__(allows, action)
+
+
+@lru_cache(maxsize=1 << 14)
+def _may_allow_actions(allows: tuple[Any, ...], action: str) -> bool:
+    return any(
+        actions is None or any(not isinstance(p, str) or action_matches(p, action) for p in actions)
+        for actions in allows
+    )

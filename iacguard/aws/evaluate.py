@@ -322,10 +322,12 @@ def _compare(pattern: _Tokens, asked: _Tokens) -> Tristate:
     return MAYBE if _overlaps(pattern, asked) else NO
 
 
+@lru_cache(maxsize=1 << 16)
 def action_matches(pattern: str, action: str) -> bool:
     """True when an ``Action`` pattern matches an action, as AWS matches them.
 
     Case-insensitive; ``*`` matches any run of characters (``:`` included), ``?`` exactly one.
+    Memoised: the same few patterns are asked about the same actions for every identity.
     """
     return bool(_regex(_literal_tokens(pattern.strip().lower())).fullmatch(action.strip().lower()))
 

@@ -293,7 +293,7 @@ class CapabilityChangesOut(_Changes):
 
 
 class EdgeChangesOut(_Changes):
-    """At most 50 of each, escalations to control first; the counts say how many."""
+    """At most 25 of each, escalations to control first; the counts say how many."""
 
     added: list[EdgeChangeOut]
     removed: list[EdgeChangeOut]
@@ -304,7 +304,7 @@ class EdgeChangesOut(_Changes):
 
 
 class ReachChangesOut(_Changes):
-    """At most 50 of each, the strongest access first; the counts say how many."""
+    """At most 25 of each, the strongest access first; the counts say how many."""
 
     added: list[ReachChangeOut]
     removed: list[ReachChangeOut]
