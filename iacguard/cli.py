@@ -58,8 +58,9 @@ from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
 from iacguard.model.resource import Resource
 from iacguard.redaction import redact_text
-from iacguard.report import RENDERERS, OutputFormat, format_for_path
+from iacguard.report import OutputFormat, RenderOptions, parse_output, render
 from iacguard.report.console import build_console_report
+from iacguard.report.markdown import GITHUB_COMMENT_LIMIT
 from iacguard.report.model import DiffOut
 from iacguard.scan import build_report, scan
 
@@ -299,15 +300,26 @@ def scan_command(
         ),
     ] = OutputFormat.TEXT,
     output: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             "--output",
             "-o",
-            help="Also write the report to PATH, format from its suffix (.json, .md, .txt). "
-            "Repeatable.",
-            dir_okay=False,
+            metavar="[FORMAT:]PATH",
+            help="Also write the report to PATH, the format from its suffix (.json, .md, "
+            ".sarif, .xml for JUnit, .txt) or named (gitlab-codequality:gl-code-quality.json). "
+            "Repeatable: one run writes every artifact a pipeline needs.",
         ),
     ] = None,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars",
+            min=1,
+            help="Markdown: the most characters the report may take; over it, detail is left "
+            "out by priority and the report says what (GitHub's comment limit by default; "
+            "GitLab allows 1000000).",
+        ),
+    ] = GITHUB_COMMENT_LIMIT,
     fail_on: Annotated[
         FailOn | None,
         typer.Option(
@@ -366,14 +378,13 @@ def scan_command(
     gc.disable()
     try:
         targets = []
-        for path in output or []:
-            fmt = format_for_path(path.suffix)
-            if fmt is None:
-                raise UsageError(
-                    f"--output {path}: unknown suffix {path.suffix or '(none)'}; "
-                    "use .json, .md or .txt"
-                )
-            targets.append((path, fmt))
+        for value in output or []:
+            try:
+                fmt, where = parse_output(value)
+            except ValueError as exc:
+                raise UsageError(f"--output {exc}") from None
+            targets.append((Path(where), fmt))
+        options = RenderOptions(max_chars=max_chars)
         checks = discover_checks(checks_dir or [])
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
@@ -408,15 +419,16 @@ def scan_command(
                 raise UsageError(
                     f"--create-baseline {create_baseline}: cannot write: {exc.strerror}"
                 ) from None
+        rendered = {fmt: render(report, fmt, options) for fmt in {f for _, f in targets}}
         for path, fmt in targets:
             try:
-                path.write_text(RENDERERS[fmt](report), encoding="utf-8")
+                path.write_text(rendered[fmt], encoding="utf-8")
             except OSError as exc:
                 raise UsageError(f"--output {path}: cannot write: {exc.strerror}") from None
         if output_format is OutputFormat.TEXT:
             _stdout_console().print(build_console_report(report))
         else:
-            sys.stdout.write(RENDERERS[output_format](report))
+            sys.stdout.write(rendered.get(output_format) or render(report, output_format, options))
             sys.stdout.flush()
     except IacguardError as exc:
         raise _fail(exc.one_line()) from None

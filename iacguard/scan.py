@@ -35,6 +35,7 @@ from iacguard.model.values import Unknown, format_path
 from iacguard.report.model import (
     BlastRadiusOut,
     CheckErrorOut,
+    CheckOut,
     ClassificationOut,
     DiffOut,
     ExternalAccessOut,
@@ -68,6 +69,8 @@ class ScanResult:
     """Identities and workloads on those paths, with everything they reach."""
     diff: dict[str, Any] | None = None
     """The privilege diff against the world before, when there is one (JSON form)."""
+    checks: tuple[Check, ...] = ()
+    """The checks that ran."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -114,6 +117,7 @@ def scan(
         tuple(p.as_json() for p in paths),
         tuple(_blast(graph, paths)),
         found,
+        tuple(c for c in selected if c.id in set(engine.checks_run)),
     )
 
 
@@ -301,6 +305,20 @@ def build_report(
         summary=summary,
         resources=resources if include_resources else None,
         findings=[_finding(f) for f in findings],
+        checks=[
+            CheckOut(
+                id=c.id,
+                title=c.title,
+                severity=c.severity.value,
+                confidence=c.confidence.value,
+                inspects=list(c.inspects),
+                frameworks={k: list(v) for k, v in sorted(c.frameworks.items())},
+                remediation=c.remediation,
+                summary=c.summary,
+                provider=c.provider,
+            )
+            for c in sorted(result.checks, key=lambda c: c.id)
+        ],
         errors=[CheckErrorOut(check_id=e.check_id, message=e.message) for e in errors],
         waivers=[
             WaiverOut(

@@ -30,6 +30,7 @@ from helpers_inputs import (
 
 from iacguard.inputs import load_inputs
 from iacguard.model import InputDocument, Resource, Sensitive, Unknown
+from iacguard.report import OutputFormat
 
 GOOGLE = "registry.terraform.io/hashicorp/google"
 
@@ -241,28 +242,30 @@ def canary_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("output_format", ["text", "json"])
+#: Every report format, each written to a file by the same run.
+ALL_FORMATS = [f.value for f in OutputFormat]
+
+
+def _every_format(tmp_path: Path) -> dict[str, Path]:
+    return {name: tmp_path / f"report.{name}" for name in ALL_FORMATS}
+
+
+@pytest.mark.parametrize("output_format", ALL_FORMATS)
 def test_canaries_are_in_no_output(tmp_path: Path, canary_file: Path, output_format: str) -> None:
-    out_json, out_text = tmp_path / "report.json", tmp_path / "report.txt"
+    files = _every_format(tmp_path)
+    outputs = [arg for name, path in files.items() for arg in ("--output", f"{name}:{path}")]
     run = run_iacguard(
-        "scan",
-        "--format",
-        output_format,
-        "--output",
-        out_json,
-        "--output",
-        out_text,
-        canary_file,
-        cwd=tmp_path,
+        "scan", "--format", output_format, *outputs, canary_file, "--fail-on", "none", cwd=tmp_path
     )
     assert_no_traceback(run)
     assert run.returncode == 0, run.describe()
-    assert "aws_s3_bucket.training" in run.stdout  # the report is about the canary plan
-    assert "aws_s3_bucket.sync" in out_json.read_text("utf-8")
+    if output_format in ("text", "json", "markdown"):
+        assert "aws_s3_bucket.training" in run.stdout  # the report is about the canary plan
+    assert "aws_s3_bucket.sync" in files["json"].read_text("utf-8")
     assert_no_canary("stdout", run.stdout)
     assert_no_canary("stderr", run.stderr)
-    assert_no_canary("report.json", out_json.read_text("utf-8"))
-    assert_no_canary("report.txt", out_text.read_text("utf-8"))
+    for name, path in files.items():
+        assert_no_canary(f"report.{name}", path.read_text("utf-8"))
 
 
 def test_canaries_are_in_no_output_when_read_from_stdin(tmp_path: Path, canary_file: Path) -> None:
@@ -399,27 +402,22 @@ def _cyse_secrets() -> list[str]:
 
 
 @pytest.mark.corpus
-@pytest.mark.parametrize("output_format", ["text", "json"])
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
 def test_real_plan_secrets_are_in_no_output(tmp_path: Path, output_format: str) -> None:
     path = corpus_plan_path(CYSE)
     secrets = _cyse_secrets()
-    out_json, out_text = tmp_path / "report.json", tmp_path / "report.txt"
-    run = run_iacguard(
-        "scan", "--format", output_format, "-o", out_json, "-o", out_text, path, cwd=tmp_path
-    )
+    files = _every_format(tmp_path)
+    outputs = [arg for name, where in files.items() for arg in ("-o", f"{name}:{where}")]
+    run = run_iacguard("scan", "--format", output_format, *outputs, path, cwd=tmp_path)
     assert_no_traceback(run)
     assert run.returncode == 0, run.describe()
-    assert "module.db.kubernetes_secret.postgresql" in out_json.read_text("utf-8")
-    for where, text in (
-        ("stdout", run.stdout),
-        ("stderr", run.stderr),
-        ("report.json", out_json.read_text("utf-8")),
-        ("report.txt", out_text.read_text("utf-8")),
-    ):
-        assert_no_canary(where, text, secrets)
+    assert "module.db.kubernetes_secret.postgresql" in files["json"].read_text("utf-8")
+    assert_no_canary("stdout", run.stdout, secrets)
+    assert_no_canary("stderr", run.stderr, secrets)
+    for name, where in files.items():
+        assert_no_canary(f"report.{name}", where.read_text("utf-8"), secrets)
 
 
-@pytest.mark.corpus
 def test_real_plan_secrets_are_masked_in_loaded_objects() -> None:
     secrets = _cyse_secrets()
     document = _document(corpus_plan_path(CYSE))

@@ -144,6 +144,20 @@ class FindingOut(_Model):
     )
 
 
+class CheckOut(_Model):
+    """A check that ran: its metadata (what SARIF rules and JUnit suites are built from)."""
+
+    id: str
+    title: str
+    severity: Literal["critical", "high", "medium", "low", "info"]
+    confidence: Literal["high", "medium", "low"]
+    inspects: list[str] = Field(description="Resource types or input kinds it reads")
+    frameworks: dict[str, list[str]]
+    remediation: str
+    summary: str = Field(description="The first paragraph of its documentation")
+    provider: str = Field(description="iacguard, or the plugin or checks folder providing it")
+
+
 class CheckErrorOut(_Model):
     """A check that failed to run; its findings are unknown."""
 
@@ -423,6 +437,7 @@ class Report(_Model):
         description="Every analysed resource; null when left out with --no-resources"
     )
     findings: list[FindingOut]
+    checks: list[CheckOut] = Field(default_factory=list, description="The checks that ran, by id")
     errors: list[CheckErrorOut] = Field(description="Checks that failed to run")
     waivers: list[WaiverOut] = Field(description="Configuration waivers and their status")
     external_access: list[ExternalAccessOut] = Field(
