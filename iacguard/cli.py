@@ -320,6 +320,15 @@ def scan_command(
             "GitLab allows 1000000).",
         ),
     ] = GITHUB_COMMENT_LIMIT,
+    full_report: Annotated[
+        str | None,
+        typer.Option(
+            "--full-report",
+            metavar="URL",
+            help="Markdown: where the full report is (a CI artifact's address), named when "
+            "detail is left out to fit --max-chars.",
+        ),
+    ] = None,
     fail_on: Annotated[
         FailOn | None,
         typer.Option(
@@ -384,7 +393,7 @@ def scan_command(
             except ValueError as exc:
                 raise UsageError(f"--output {exc}") from None
             targets.append((Path(where), fmt))
-        options = RenderOptions(max_chars=max_chars)
+        options = RenderOptions(max_chars=max_chars, full_report=full_report)
         checks = discover_checks(checks_dir or [])
         helm = _helm_options(
             helm_values, helm_set, release_name, release_namespace, renderer, helm_binary

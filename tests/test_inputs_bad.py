@@ -259,10 +259,10 @@ def test_folder_holding_no_inputs(tmp_path: Path, contents: str) -> None:
 
 def test_unknown_output_suffix_is_a_usage_error(tmp_path: Path) -> None:
     write_plan(tmp_path / "plan.json", small_plan())
-    run = run_iacguard("scan", "plan.json", "--output", "report.xml", cwd=tmp_path)
-    line = assert_one_line_error(run, "report.xml")
-    assert "suffix" in line.replace("report.xml", "")
-    assert not (tmp_path / "report.xml").exists()
+    run = run_iacguard("scan", "plan.json", "--output", "report.pdf", cwd=tmp_path)
+    line = assert_one_line_error(run, "report.pdf")
+    assert "suffix" in line.replace("report.pdf", "")
+    assert not (tmp_path / "report.pdf").exists()
 
 
 @pytest.mark.parametrize(

@@ -270,10 +270,29 @@ def render_markdown_at(report: Report, limit: int) -> str:
     return render(report, OutputFormat.MARKDOWN, RenderOptions(max_chars=limit))
 
 
-def test_max_chars_option(run_cli: Any) -> None:
-    text = run_cli("scan", EXAMPLE, "--format", "markdown", "--max-chars", "10000", cwd=ROOT).stdout
+def test_max_chars_and_full_report_options(run_cli: Any) -> None:
+    url = "https://ci.example/jobs/7/artifacts/report.json"
+    text = run_cli(
+        "scan", EXAMPLE, "--format", "markdown", "--max-chars", "10000", "--full-report", url,
+        cwd=ROOT,
+    ).stdout  # fmt: skip
     assert size(text) <= 10_000
     assert "10,000-character limit" in text
+    assert f"The full report: `{url}`." in text
+
+
+def test_markdown_order_verdict_diff_paths_findings(example_run: dict[str, str]) -> None:
+    text = render_markdown_at(Report.model_validate_json(example_run["json"]), 1_000_000)
+    positions = [
+        text.index(heading)
+        for heading in (
+            "# iacguard report",
+            "## What this change grants or removes",
+            "## Paths to crown jewels",
+            "## Findings",
+        )
+    ]
+    assert positions == sorted(positions)
 
 
 # -- golden files ------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ class RenderOptions:
 
     max_chars: int = GITHUB_COMMENT_LIMIT
     """Markdown: the most characters the report may take (a forge's comment limit)."""
+    full_report: str | None = None
+    """Markdown: where the full report is (named when detail is left out)."""
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -44,7 +46,9 @@ Renderer = Callable[[Report, RenderOptions], str]
 RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.TEXT: lambda report, _options: render_text(report),
     OutputFormat.JSON: lambda report, _options: render_json(report),
-    OutputFormat.MARKDOWN: lambda report, options: render_markdown(report, options.max_chars),
+    OutputFormat.MARKDOWN: lambda report, options: render_markdown(
+        report, options.max_chars, options.full_report
+    ),
     OutputFormat.SARIF: lambda report, _options: render_sarif(report),
     OutputFormat.JUNIT: lambda report, _options: render_junit(report),
     OutputFormat.GITLAB_CODEQUALITY: lambda report, _options: render_codequality(report),

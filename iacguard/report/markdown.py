@@ -3,7 +3,8 @@
 Forges cap the size of a comment (GitHub 65,536 characters, GitLab 1,000,000), so
 :func:`render_markdown` never returns more than ``max_chars`` characters. When the whole report
 does not fit, it gives up detail in this order of priority, keeping everything of a higher
-priority before anything of a lower one, and states at the top exactly what it left out:
+priority before anything of a lower one, and states at the top exactly what it left out and
+where the full report is (``full_report``: a CI artifact's address, say):
 
 1. the heading, verdict and counts, and the privilege diff's line and most severe additions
    (always shown);
@@ -13,10 +14,11 @@ priority before anything of a lower one, and states at the top exactly what it l
    and every lower one) before any finding does;
 5. the privilege diff's capabilities and crown jewels reached per identity (shown right after
    the rest of the diff);
-6. suppressed findings, and the configuration's waivers;
-7. AI-stack resources;
-8. unknown values (known only after apply);
-9. inputs details: inputs, their warnings, skipped resources and files not read.
+6. paths to crown jewels and the blast radius (shown before the findings);
+7. suppressed findings, and the configuration's waivers;
+8. AI-stack resources;
+9. unknown values (known only after apply);
+10. inputs details: inputs, their warnings, skipped resources and files not read.
 
 Characters are counted as UTF-16 code units, which is never fewer than code points, so the
 limit holds however a forge counts.
@@ -278,12 +280,17 @@ def _head(report: Report) -> str:
     return f"# iacguard report\n\n{verdict}\n\n{line}\n\n{counts}\n"
 
 
-def _note(left_out: Sequence[str], max_chars: int) -> str:
+def _note(left_out: Sequence[str], max_chars: int, full_report: str | None = None) -> str:
     if not left_out:
         return ""
+    where = (
+        f"The full report: {_code(full_report)}."
+        if full_report
+        else "The JSON report (`--format json`) has everything."
+    )
     return (
         f"> **Not shown, to fit the {max_chars:,}-character limit:** {_and_list(left_out)}. "
-        "The JSON report (`--format json`) has everything.\n\n"
+        f"{where}\n\n"
     )
 
 
@@ -934,7 +941,9 @@ def _inputs_section(report: Report) -> _Section:
 # --------------------------------------------------------------------------------------------
 
 
-def render_markdown(report: Report, max_chars: int = GITHUB_COMMENT_LIMIT) -> str:
+def render_markdown(
+    report: Report, max_chars: int = GITHUB_COMMENT_LIMIT, full_report: str | None = None
+) -> str:
     """Render a report as Markdown of at most ``max_chars`` characters (UTF-16 code units).
 
     When the whole report does not fit, lower-priority parts are left out and a note at the top
@@ -952,8 +961,8 @@ def render_markdown(report: Report, max_chars: int = GITHUB_COMMENT_LIMIT) -> st
         no_findings = "## Findings\n\nNo unsuppressed findings.\n\n"
     errors = _errors_section(report)
     findings = _FindingsPlan.of(report)
+    paths = _paths_section(report)
     sections = [
-        _paths_section(report),
         _suppressed_section(report),
         _ai_stack_section(report),
         _unknown_section(report),
@@ -971,12 +980,14 @@ def render_markdown(report: Report, max_chars: int = GITHUB_COMMENT_LIMIT) -> st
         left_out += missing
         detail_text, missing = diff_detail.layout(budget)
         left_out += missing
-        body = diff_text + detail_text + errors_text + no_findings + findings_text
+        paths_text, missing = paths.layout(budget)
+        left_out += missing
+        body = diff_text + detail_text + errors_text + paths_text + no_findings + findings_text
         for section in sections:
             text, missing = section.layout(budget)
             body += text
             left_out += missing
-        document = (head + _note(left_out, max_chars) + body).rstrip("\n") + "\n"
+        document = (head + _note(left_out, max_chars, full_report) + body).rstrip("\n") + "\n"
         overflow = _size(document) - max_chars
         if overflow <= 0:
             return document
