@@ -153,7 +153,7 @@ def test_fixture_report_is_byte_identical(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("output_format", ["text", "markdown", "sarif", "junit",
-                                           "gitlab-codequality"])  # fmt: skip
+                                           "gitlab-codequality", "html"])  # fmt: skip
 def test_every_format_is_byte_identical(tmp_path: Path, output_format: str) -> None:
     write_plan(tmp_path / "plan.json", fanout_plan())
     _assert_identical(_runs("plan.json", cwd=tmp_path, output_format=output_format))
@@ -163,7 +163,7 @@ def test_example_stack_in_every_pipeline_format_is_byte_identical() -> None:
     """The AI stack (a plan with its prior state, a chart and manifests): findings, paths and
     the privilege diff in each format, whatever the hash seed."""
     root = Path(__file__).resolve().parents[1]
-    for output_format in ("sarif", "junit", "gitlab-codequality"):
+    for output_format in ("sarif", "junit", "gitlab-codequality", "html"):
         _assert_identical(_runs("examples/ai-stack", cwd=root, output_format=output_format))
 
 

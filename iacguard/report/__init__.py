@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from iacguard.report.codequality import render_codequality
 from iacguard.report.console import render_text
+from iacguard.report.html import render_html
 from iacguard.report.json_format import render_json
 from iacguard.report.junit import render_junit
 from iacguard.report.markdown import GITHUB_COMMENT_LIMIT, render_markdown
@@ -29,6 +30,7 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     GITLAB_CODEQUALITY = "gitlab-codequality"
+    HTML = "html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.SARIF: lambda report, _options: render_sarif(report),
     OutputFormat.JUNIT: lambda report, _options: render_junit(report),
     OutputFormat.GITLAB_CODEQUALITY: lambda report, _options: render_codequality(report),
+    OutputFormat.HTML: lambda report, _options: render_html(report),
 }
 
 #: File suffix → format, for ``--output PATH`` (Code Quality is JSON too: name it,
@@ -63,6 +66,8 @@ SUFFIXES: dict[str, OutputFormat] = {
     ".markdown": OutputFormat.MARKDOWN,
     ".sarif": OutputFormat.SARIF,
     ".xml": OutputFormat.JUNIT,
+    ".html": OutputFormat.HTML,
+    ".htm": OutputFormat.HTML,
 }
 
 
