@@ -24,7 +24,7 @@ with its answer ``before``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -121,7 +121,14 @@ class World:
     def __init__(self, index: ScanIndex, graph: IdentityGraph | None = None) -> None:
         self.index = index
         self.graph = graph if graph is not None else build_graph(index)
-        self.capabilities, self.levels = capabilities(index)
+        self.capabilities, self.levels = capabilities(
+            index,
+            {
+                n.address: n.id
+                for n in self.graph.nodes.values()
+                if n.kind in ("aws_iam_role", "aws_iam_user") and n.address
+            },
+        )
         self.identities = {
             n.id for n in self.graph.nodes.values() if n.kind in IDENTITY_KINDS
         } | self.capabilities.keys()
@@ -270,10 +277,12 @@ def _merged_json(other: str, edges: list[Any]) -> dict[str, Any]:
 
 
 def capabilities(
-    index: ScanIndex,
+    index: ScanIndex, aws_ids: Mapping[str, str] | None = None
 ) -> tuple[dict[str, _Capabilities], dict[str, dict[str, frozenset[str]]]]:
     """Identity node id → (capability class, resource or scope) → ``{"answer", "actions",
-    "via"}``, across the providers of the inputs; and AWS identity → access level → actions."""
+    "via"}``, across the providers of the inputs; and AWS identity → access level → actions.
+    ``aws_ids`` maps AWS identities' addresses to their graph node ids (two roles of one name
+    in two inputs are two nodes)."""
     found: dict[str, _Capabilities] = {}
     levels: dict[str, dict[str, frozenset[str]]] = {}
     aws = aws_view(index)
@@ -281,14 +290,15 @@ def capabilities(
         if identity.kind == "group":
             continue
         summary = aws.summary(identity)
-        held: _Capabilities = found.setdefault(identity.node_id, {})
+        node_id = (aws_ids or {}).get(identity.address, identity.node_id)
+        held: _Capabilities = found.setdefault(node_id, {})
         for grant in summary.classes:
             for scope in grant.scopes:
                 answer = Tristate.MAYBE if scope.conditional else Tristate.YES
                 for resource in scope.resources or ("*",):
                     _hold(held, (grant.name, resource), answer, scope.actions, scope.source,
                           scope.patterns)  # fmt: skip
-        levels[identity.node_id] = {level: grant.actions for level, grant in summary.levels.items()}
+        levels[node_id] = {level: grant.actions for level, grant in summary.levels.items()}
     gcp = gcp_view(index)
     for principal in gcp.principals():
         if principal.kind == "kubernetes":
