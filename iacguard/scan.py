@@ -24,6 +24,7 @@ from iacguard.graph.diff import (
     added_items,
     gate_trips,
     has_prior_world,
+    identity_summaries,
     prior_resources,
     privilege_diff,
 )
@@ -41,6 +42,7 @@ from iacguard.report.model import (
     ExternalAccessOut,
     FindingOut,
     GateOut,
+    IdentitySummaryOut,
     IgnoredFileOut,
     InputOut,
     LocationOut,
@@ -71,6 +73,8 @@ class ScanResult:
     """The privilege diff against the world before, when there is one (JSON form)."""
     checks: tuple[Check, ...] = ()
     """The checks that ran."""
+    identities: tuple[dict[str, Any], ...] = ()
+    """Every identity with a capability, and its classes."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -118,6 +122,7 @@ def scan(
         tuple(_blast(graph, paths)),
         found,
         tuple(c for c in selected if c.id in set(engine.checks_run)),
+        tuple(identity_summaries(index, graph)),
     )
 
 
@@ -346,5 +351,6 @@ def build_report(
         paths=[PathOut.model_validate(p) for p in result.paths],
         paths_complete=len(result.paths) < SCAN_PATH_LIMIT,
         blast_radius=[BlastRadiusOut.model_validate(b) for b in result.blast_radius],
+        identities=[IdentitySummaryOut.model_validate(i) for i in result.identities],
         diff=DiffOut.model_validate(result.diff) if result.diff is not None else None,
     )

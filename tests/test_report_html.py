@@ -77,6 +77,16 @@ def test_the_page_reads_without_javascript(example_html: tuple[Path, Report]) ->
     assert "<svg" in text and "</svg>" in text
 
 
+def test_identities_show_their_capability_classes(example_html: tuple[Path, Report]) -> None:
+    text, report = example_html[0].read_text("utf-8"), example_html[1]
+    deploy = next(i for i in report.identities if i.address == "aws_iam_role.ci_deploy")
+    assert deploy.classes["full-admin"] == "allowed"
+    row = re.search(r"<tr><td><code>aws:iam_role/acme-ml-github-deploy</code>.*?</tr>", text, re.S)
+    assert row is not None
+    assert "<strong>full-admin</strong>" in row.group(0)
+    assert text.count("<tr><td><code>") >= len(report.identities)
+
+
 def test_the_framework_view_lists_each_control_with_its_findings(
     example_html: tuple[Path, Report],
 ) -> None:

@@ -333,6 +333,35 @@ def capabilities(
     return {k: v for k, v in found.items() if v}, levels
 
 
+def identity_summaries(index: ScanIndex, graph: IdentityGraph) -> list[dict[str, Any]]:
+    """Per identity of the graph with a capability: its classes, each ``allowed`` when some
+    grant of it is certain, else ``unknown``, strongest class first."""
+    aws_ids = {
+        n.address: n.id
+        for n in graph.nodes.values()
+        if n.kind in ("aws_iam_role", "aws_iam_user") and n.address
+    }
+    held, _levels = capabilities(index, aws_ids)
+    found = []
+    for node_id in sorted(held):
+        classes: dict[str, str] = {}
+        for (name, _resource), entry in held[node_id].items():
+            if entry["answer"] is Tristate.YES or name not in classes:
+                classes[name] = entry["answer"].value
+        node = graph.nodes.get(node_id)
+        found.append(
+            {
+                "id": node_id,
+                "address": node.address if node is not None and node.address != node_id else None,
+                "kind": node.kind if node is not None else None,
+                "classes": {
+                    k: classes[k] for k in sorted(classes, key=lambda c: _ORDER.get(c, 99))
+                },
+            }
+        )
+    return found
+
+
 def _hold(
     held: _Capabilities,
     key: tuple[str, str],

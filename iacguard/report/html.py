@@ -228,5 +228,6 @@ def render_html(report: Report) -> str:
         identities=sorted({_identity(f) for f in active}),
         frameworks=sorted({name for f in active for name in f.frameworks}),
         framework_view=_framework_view(report),
+        blast={b.id: b for b in report.blast_radius},
         graph=_svg_data(build_graph(report.paths)),
     )

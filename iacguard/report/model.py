@@ -144,6 +144,17 @@ class FindingOut(_Model):
     )
 
 
+class IdentitySummaryOut(_Model):
+    """An identity and the capability classes it holds."""
+
+    id: str
+    address: str | None
+    kind: str | None
+    classes: dict[str, _Answer] = Field(
+        description="Capability class → allowed (some grant is certain) or unknown, strongest first"
+    )
+
+
 class CheckOut(_Model):
     """A check that ran: its metadata (what SARIF rules and JUnit suites are built from)."""
 
@@ -456,6 +467,10 @@ class Report(_Model):
     blast_radius: list[BlastRadiusOut] = Field(
         default_factory=list,
         description="Identities and workloads that reach a crown jewel, the widest first",
+    )
+    identities: list[IdentitySummaryOut] = Field(
+        default_factory=list,
+        description="Every identity with a capability, and its capability classes",
     )
     diff: DiffOut | None = Field(
         None,
