@@ -190,13 +190,30 @@ def _framework_view(report: Report) -> list[dict[str, Any]]:
                 {
                     "id": control,
                     "title": controls.get((framework, control), ""),
-                    "findings": found[framework][control],
+                    "findings": found[framework][control][:CONTROL_FINDINGS],
+                    "more": max(len(found[framework][control]) - CONTROL_FINDINGS, 0),
                 }
                 for control in sorted(found[framework])
             ],
         }
         for framework in sorted(found)
     ]
+
+
+#: Findings linked per control in the framework view (the findings filter shows them all).
+CONTROL_FINDINGS: Final = 100
+#: Evidence shown per finding, in characters (the JSON report has all of it).
+EVIDENCE_CHARS: Final = 2000
+
+
+def _evidence(finding: FindingOut) -> str:
+    text = json.dumps(finding.evidence, indent=1, ensure_ascii=False)
+    if len(text) <= EVIDENCE_CHARS:
+        return text
+    return (
+        text[:EVIDENCE_CHARS]
+        + f"\n… ({len(text) - EVIDENCE_CHARS:,} more characters in the JSON report)"
+    )
 
 
 def render_html(report: Report) -> str:
@@ -215,7 +232,7 @@ def render_html(report: Report) -> str:
             "frameworks": " ".join(
                 f"{name}:{control}" for name, ids in finding.frameworks.items() for control in ids
             ),
-            "evidence": json.dumps(finding.evidence, indent=2, ensure_ascii=False),
+            "evidence": _evidence(finding),
         }
         for position, finding in enumerate(report.findings)
     ]
