@@ -121,14 +121,7 @@ class World:
     def __init__(self, index: ScanIndex, graph: IdentityGraph | None = None) -> None:
         self.index = index
         self.graph = graph if graph is not None else build_graph(index)
-        self.capabilities, self.levels = capabilities(
-            index,
-            {
-                n.address: n.id
-                for n in self.graph.nodes.values()
-                if n.kind in ("aws_iam_role", "aws_iam_user") and n.address
-            },
-        )
+        self.capabilities, self.levels = graph_capabilities(index, self.graph)
         self.identities = {
             n.id for n in self.graph.nodes.values() if n.kind in IDENTITY_KINDS
         } | self.capabilities.keys()
@@ -333,15 +326,27 @@ def capabilities(
     return {k: v for k, v in found.items() if v}, levels
 
 
+def graph_capabilities(
+    index: ScanIndex, graph: IdentityGraph
+) -> tuple[dict[str, _Capabilities], dict[str, dict[str, frozenset[str]]]]:
+    """:func:`capabilities` keyed by the graph's node ids, built once per index (the scan's
+    identity summaries and its diff's world after share them)."""
+
+    def build() -> tuple[dict[str, _Capabilities], dict[str, dict[str, frozenset[str]]]]:
+        aws_ids = {
+            n.address: n.id
+            for n in graph.nodes.values()
+            if n.kind in ("aws_iam_role", "aws_iam_user") and n.address
+        }
+        return capabilities(index, aws_ids)
+
+    return index.memo("graph-capabilities", build)
+
+
 def identity_summaries(index: ScanIndex, graph: IdentityGraph) -> list[dict[str, Any]]:
     """Per identity of the graph with a capability: its classes, each ``allowed`` when some
     grant of it is certain, else ``unknown``, strongest class first."""
-    aws_ids = {
-        n.address: n.id
-        for n in graph.nodes.values()
-        if n.kind in ("aws_iam_role", "aws_iam_user") and n.address
-    }
-    held, _levels = capabilities(index, aws_ids)
+    held, _levels = graph_capabilities(index, graph)
     found = []
     for node_id in sorted(held):
         classes: dict[str, str] = {}
