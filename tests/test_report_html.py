@@ -177,3 +177,26 @@ def test_filters_change_what_is_shown(example_html: tuple[Path, Report], browser
     count = browser.evaluate("document.getElementById('filter-count').textContent")
     assert count == f"{len(active)} of {len(report.findings)} shown"
     assert browser.errors() == []
+
+
+def test_the_page_prints_with_every_section_open(
+    example_html: tuple[Path, Report], browser: Browser
+) -> None:
+    """Printed, the filters hide nothing and every collapsed section opens."""
+    browser.open(example_html[0])
+    _choose(browser, "severity", "critical")  # a filter left on must not cut the printout
+    browser.call("Emulation.setEmulatedMedia", media="print")
+    hidden = browser.evaluate(
+        "Array.from(document.querySelectorAll('tr.finding'))"
+        ".filter(r => getComputedStyle(r).display === 'none').length"
+    )
+    assert hidden == 0
+    assert browser.evaluate("getComputedStyle(document.getElementById('filters')).display") == (
+        "none"
+    )
+    pdf = browser.call("Page.printToPDF", printBackground=False)["data"]
+    assert len(pdf) > 10_000
+    opened = browser.evaluate("Array.from(document.querySelectorAll('details')).every(d => d.open)")
+    assert opened is True  # beforeprint opened them
+    browser.call("Emulation.setEmulatedMedia", media="")
+    assert browser.errors() == []
