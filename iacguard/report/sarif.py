@@ -95,7 +95,7 @@ def _artifact(path: str) -> dict[str, str]:
     windows = PureWindowsPath(path)
     if windows.drive or path.startswith("/"):
         posix = windows.as_posix() if windows.drive else path
-        return {"uri": "file://" + ("" if posix.startswith("/") else "/") + quote(posix)}
+        return {"uri": "file://" + ("" if posix.startswith("/") else "/") + quote(posix, safe="/:")}
     posix = PurePosixPath(path.replace("\\", "/")).as_posix()
     return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
 
