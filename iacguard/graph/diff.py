@@ -24,6 +24,7 @@ with its answer ``before``.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -561,7 +562,7 @@ def _capability_json(key: tuple[str, str], entry: dict[str, Any]) -> dict[str, A
         "severity": CLASS_SEVERITY.get(key[0], "medium"),
         "answer": entry["answer"].value,
         "action_count": len(actions),
-        "actions": sorted(actions)[:ACTION_SAMPLE],
+        "actions": heapq.nsmallest(ACTION_SAMPLE, actions),
         "patterns": sorted(entry["patterns"])[:ACTION_SAMPLE],
         "via": sorted(entry["via"])[:5],
     }
@@ -577,9 +578,9 @@ def _capability_diff(was: _Capabilities, now: _Capabilities) -> dict[str, list[d
             continue
         item = _capability_json(key, new)
         item["before"] = old["answer"].value
-        item["actions_added"] = sorted(added)[:ACTION_SAMPLE]
+        item["actions_added"] = heapq.nsmallest(ACTION_SAMPLE, added)
         item["actions_added_count"] = len(added)
-        item["actions_removed"] = sorted(removed)[:ACTION_SAMPLE]
+        item["actions_removed"] = heapq.nsmallest(ACTION_SAMPLE, removed)
         item["actions_removed_count"] = len(removed)
         changed.append(item)
     return {
@@ -611,9 +612,9 @@ def _level_diff(
                 "level": level,
                 "before": len(old),
                 "after": len(new),
-                "added": sorted(added)[:ACTION_SAMPLE],
+                "added": heapq.nsmallest(ACTION_SAMPLE, added),
                 "added_count": len(added),
-                "removed": sorted(removed)[:ACTION_SAMPLE],
+                "removed": heapq.nsmallest(ACTION_SAMPLE, removed),
                 "removed_count": len(removed),
             }
         )

@@ -8,7 +8,7 @@ Yes, ``unknown`` when one is Maybe; edges that answer No are not in the graph.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from iacguard.graph.model import JEWEL_ORDER, Edge, IdentityGraph, Node
@@ -33,6 +33,12 @@ class Path:
 
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
+    decision: Tristate = field(init=False, compare=False, repr=False)
+    """Yes when every hop is Yes, else Maybe (computed once: diffs compare it often)."""
+
+    def __post_init__(self) -> None:
+        certain = all(e.answer is Tristate.YES for e in self.edges)
+        object.__setattr__(self, "decision", Tristate.YES if certain else Tristate.MAYBE)
 
     @property
     def source(self) -> Node:
@@ -41,13 +47,6 @@ class Path:
     @property
     def target(self) -> Node:
         return self.nodes[-1]
-
-    @property
-    def decision(self) -> Tristate:
-        """Yes when every hop is Yes, else Maybe."""
-        if all(e.answer is Tristate.YES for e in self.edges):
-            return Tristate.YES
-        return Tristate.MAYBE
 
     @property
     def access(self) -> str | None:
