@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import difflib
 import gc
+import json
 import logging
 import os
 import re
@@ -40,8 +41,8 @@ from iacguard.engine import Check, ScanIndex, discover_checks
 from iacguard.engine.context import GraphScope
 from iacguard.engine.docs import mapped_controls
 from iacguard.engine.suppression import load_baseline, render_baseline
-from iacguard.errors import IacguardError, UsageError
-from iacguard.findings import FailOn
+from iacguard.errors import IacguardError, InputError, UsageError
+from iacguard.findings import FailOn, Severity
 from iacguard.frameworks import Catalog, load_catalog
 from iacguard.gcp.evaluate import gcp_view
 from iacguard.gcp.query import gcp_query_json, grants_query_text, looks_like_gcp, valid_permission
@@ -57,11 +58,14 @@ from iacguard.k8s.identities import account_json, k8s_view
 from iacguard.k8s.query import answer_k8s_query, k8s_query_text
 from iacguard.model.classification import classify_all
 from iacguard.model.resource import Resource
+from iacguard.publish.client import ForgeClient
+from iacguard.publish.comment import BEHAVIORS, Outcome, post_comment
+from iacguard.publish.forge import LIMITS, detect
 from iacguard.redaction import redact_text
 from iacguard.report import OutputFormat, RenderOptions, parse_output, render
 from iacguard.report.console import build_console_report
-from iacguard.report.markdown import GITHUB_COMMENT_LIMIT
-from iacguard.report.model import DiffOut
+from iacguard.report.markdown import GITHUB_COMMENT_LIMIT, render_markdown
+from iacguard.report.model import DiffOut, Report
 from iacguard.scan import build_report, scan
 
 EXIT_OK = 0
@@ -791,6 +795,158 @@ def diff_command(
     if code == 0 and gate_trips(document, gate_new.value):
         code = 1
     raise typer.Exit(code)
+
+
+def _report_file(inputs: list[str]) -> Report | None:
+    """A finished iacguard JSON report given as the only input, else ``None``."""
+    if len(inputs) != 1 or inputs[0] == "-" or not inputs[0].endswith(".json"):
+        return None
+    path = Path(inputs[0])
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("tool", {}).get("name") != "iacguard":
+        return None
+    if "schema_version" not in data:
+        return None
+    try:
+        return Report.model_validate(data)
+    except ValueError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(str(path), f"not a report of this iacguard version ({first})") from None
+
+
+@app.command("comment")
+def comment_command(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...|REPORT.json",
+            help="Inputs to scan, or a JSON report iacguard wrote (it is posted as it is).",
+            show_default=False,
+        ),
+    ],
+    forge: Annotated[
+        str | None,
+        typer.Option("--forge", help="github or gitlab [default: from the CI variables]"),
+    ] = None,
+    behavior: Annotated[
+        str,
+        typer.Option(
+            "--behavior",
+            help="update (edit iacguard's comment, or post one), new, delete-and-new, or "
+            "hide-and-new (GitHub).",
+        ),
+    ] = "update",
+    tag: Annotated[
+        str, typer.Option("--tag", help="Keeps several iacguard jobs' comments apart.")
+    ] = "",
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env",
+            metavar="NAME",
+            help="The environment variable holding the token [default: GITHUB_TOKEN or "
+            "GITLAB_TOKEN].",
+        ),
+    ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option("--api-url", help="The forge's API (GitHub Enterprise, self-hosted GitLab)."),
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", help="OWNER/REPO on GitHub, the project id on GitLab."),
+    ] = None,
+    number: Annotated[
+        int | None,
+        typer.Option("--number", help="The pull request number or the merge request iid."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be posted; post nothing.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            case_sensitive=False,
+            help="Exit 1 when an unsuppressed finding is at or above this severity (after "
+            "posting).",
+        ),
+    ] = FailOn.NONE,
+    fail_on_new: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on-new",
+            case_sensitive=False,
+            help="Exit 1 when the change adds something at or above this severity (after posting).",
+        ),
+    ] = FailOn.NONE,
+    full_report: Annotated[
+        str | None,
+        typer.Option("--full-report", metavar="URL", help="Where the full report is."),
+    ] = None,
+    config: ConfigOpt = None,
+    helm_values: HelmValuesOpt = None,
+    helm_set: HelmSetOpt = None,
+    release_name: ReleaseNameOpt = "release-name",
+    release_namespace: ReleaseNamespaceOpt = "default",
+    renderer: RendererOpt = "auto",
+    helm_binary: HelmBinaryOpt = None,
+    aws_account_id: AwsAccountOpt = None,
+    cluster: ClusterOpt = None,
+) -> None:
+    """Post the Markdown report on the current pull or merge request (GitHub, GitLab)."""
+    gc.disable()
+    client = None
+    try:
+        if behavior not in BEHAVIORS:
+            raise UsageError(f"--behavior {behavior!r}: choose {', '.join(BEHAVIORS)}")
+        target = detect(
+            os.environ, forge, api_url, project, number, token_env, need_token=not dry_run
+        )
+        report = _report_file(inputs)
+        code = EXIT_OK
+        if report is None:
+            helm = _helm_options(
+                helm_values, helm_set, release_name, release_namespace, renderer, helm_binary
+            )
+            loaded, settings = _load(inputs, config, helm)
+            scope = _scope(aws_account_id, cluster, loaded)
+            result = scan(loaded, settings, discover_checks([]), scope=scope,
+                          fail_on_new=fail_on_new)  # fmt: skip
+            report = build_report(result, fail_on, fail_on_new=fail_on_new)
+            code = _input_errors(loaded)
+        body = render_markdown(report, LIMITS[target.forge] - 200, full_report)
+        if dry_run:
+            sys.stdout.write(body)
+            outcome = Outcome("dry-run")
+        else:
+            client = ForgeClient(target)
+            outcome = post_comment(client, body, behavior, tag)  # type: ignore[arg-type]
+        _stderr().print(outcome.line(target), markup=False, highlight=False)
+    except IacguardError as exc:
+        raise _fail(exc.one_line()) from None
+    finally:
+        if client is not None:
+            client.close()
+        gc.enable()
+    raise typer.Exit(code or (EXIT_GATE if _gates(report, fail_on, fail_on_new) else EXIT_OK))
+
+
+def _gates(report: Report, fail_on: FailOn, fail_on_new: FailOn) -> bool:
+    """Do the comment's own gates trip on the report (a finished report's gate was set by
+    the scan that wrote it)?"""
+    severities = [s.value for s in Severity]
+    if fail_on is not FailOn.NONE:
+        limit = severities.index(fail_on.value)
+        if report.errors or any(
+            not f.suppressed and severities.index(f.severity) <= limit for f in report.findings
+        ):
+            return True
+    diff = report.diff.model_dump() if report.diff is not None else None
+    return gate_trips(diff, fail_on_new.value)
 
 
 checks_app = typer.Typer(

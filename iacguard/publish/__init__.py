@@ -1,0 +1,1 @@
+"""Publishing reports: merge-request comments on GitHub and GitLab."""
