@@ -480,9 +480,9 @@ def query_command(
         typer.Option(
             "--resource",
             help="AWS: the resource ARN [default: * (any)]. GCP: the resource name "
-            "(projects/_/buckets/NAME[/objects/PATH], projects/P/secrets/S...). Azure: the "
+            "(projects/_/buckets/NAME\\[/objects/PATH], projects/P/secrets/S...). Azure: the "
             "resource id (/subscriptions/S/resourceGroups/G/providers/...). "
-            "Kubernetes: RESOURCE[/SUBRESOURCE] "
+            "Kubernetes: RESOURCE\\[/SUBRESOURCE] "
             "(pods/exec; deployments.apps to name the API group).",
         ),
     ] = "*",
