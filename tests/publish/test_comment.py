@@ -268,3 +268,38 @@ def test_a_ten_thousand_finding_report_is_cut_under_the_limit(tmp_path: Path) ->
         body = forge.state.comments[-1]["body"]
         assert len(body) <= 65_536
         assert "Not shown, to fit" in body
+
+
+def test_graphql_beside_the_rest_api() -> None:
+    from iacguard.publish.comment import _graphql_url
+
+    assert _graphql_url("https://api.github.com") == "https://api.github.com/graphql"
+    assert _graphql_url("https://ghe.example/api/v3") == "https://ghe.example/api/graphql"
+
+
+def test_server_errors_are_retried_with_backoff_then_reported() -> None:
+    import httpx
+
+    attempts: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        attempts.append(1)
+        if len(attempts) < 3:
+            return httpx.Response(502, json={"message": "bad gateway"})
+        return httpx.Response(200, json=[])
+
+    waits: list[float] = []
+    target = Target("github", "https://api.github.example", "acme/ml", 7, TOKEN, "GITHUB_TOKEN")
+    api = ForgeClient(target, transport=httpx.MockTransport(handler), sleep=waits.append)
+    assert list(api.paginate("/repos/acme/ml/issues/7/comments")) == []
+    assert len(attempts) == 3 and waits == [1.0, 2.0]
+    always = ForgeClient(target, sleep=lambda _s: None,
+                         transport=httpx.MockTransport(lambda _r: httpx.Response(503)))  # fmt: skip
+    with pytest.raises(ForgeError, match="HTTP 503"):
+        always.request("GET", "/x")
+    limited = ForgeClient(target, sleep=waits.append, transport=httpx.MockTransport(
+        lambda _r: httpx.Response(403, headers={"X-RateLimit-Remaining": "0",
+                                                "X-RateLimit-Reset": "5"})))  # fmt: skip
+    with pytest.raises(ForgeError):
+        limited.request("GET", "/x")
+    assert waits[-1] == 5.0  # GitHub's secondary limit: wait for the reset
