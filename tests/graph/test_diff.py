@@ -546,3 +546,23 @@ def test_scan_no_diff_leaves_it_out(run_cli: Any, tmp_path: Path) -> None:
     result = run_cli("scan", plan, "--no-diff", "--fail-on-new", "high")
     assert result.returncode == 2
     assert "--no-diff leaves nothing for --fail-on-new" in result.stderr
+
+
+def test_two_roles_of_one_name_are_compared_apart(run_cli: Any, tmp_path: Path) -> None:
+    """Two inputs each with a role called trainer (two accounts): a change to one role's own
+    inline policy is that role's alone, under its own node id."""
+    first = write(tmp_path, "first.json", ROLE, BUCKET)
+    after = {**ROLE["after"], "inline_policy": [{"name": "data", "policy": policy("s3:PutObject")}]}
+    before = {
+        **ROLE["after"],
+        "inline_policy": [{"name": "data", "policy": policy("s3:GetObject")}],
+    }
+    other = {"address": "module.copy.aws_iam_role.trainer", "actions": ["update"],
+             "before": before, "after": after}  # fmt: skip
+    second = write(tmp_path, "second.json", other)
+    document = diff(run_cli, first, second)
+    [changed] = document["identities"]
+    assert changed["address"] == "module.copy.aws_iam_role.trainer"
+    assert changed["id"] == "aws:iam_role/module.copy.aws_iam_role.trainer"
+    assert [c["class"] for c in changed["capabilities"]["added"]] == ["write-data"]
+    assert [c["class"] for c in changed["capabilities"]["removed"]] == ["read-data"]
