@@ -77,7 +77,7 @@ def _column(index: int, last: int, kind: str, hop: dict[str, Any]) -> int:
 
 def _label(node_id: str) -> str:
     short = node_id.split(":", 1)[-1]
-    return short if len(short) <= 42 else "…" + short[-41:]
+    return short if len(short) <= 38 else "…" + short[-37:]  # what a 250-pixel box holds
 
 
 def build_graph(paths: list[PathOut], limit: int = GRAPH_NODES) -> _Graph:
@@ -123,6 +123,23 @@ def build_graph(paths: list[PathOut], limit: int = GRAPH_NODES) -> _Graph:
     return graph
 
 
+def _edge_path(source: _Node, target: _Node) -> str:
+    """An SVG path between two boxes: a curve from the right side of one to the left side of
+    the next column's, or, within a column (a role that becomes another), an arc out to the
+    right so it crosses no box."""
+    if source.column == target.column:
+        x = source.x + 250
+        y1, y2 = source.y + 12, target.y + 12
+        bulge = x + 18 + min(abs(y2 - y1) / 6, 24)
+        return f"M{x:g},{y1:g} C{bulge:g},{y1:g} {bulge:g},{y2:g} {x:g},{y2:g}"
+    x1, y1 = source.x + 250, source.y + 12
+    x2, y2 = target.x, target.y + 12
+    if x2 < x1:  # back to an earlier column: leave from the left side, arrive on the right
+        x1, x2 = source.x, target.x + 250
+    middle = (x1 + x2) / 2
+    return f"M{x1:g},{y1:g} C{middle:g},{y1:g} {middle:g},{y2:g} {x2:g},{y2:g}"
+
+
 def _svg_data(graph: _Graph) -> dict[str, Any]:
     return {
         "width": graph.width,
@@ -131,10 +148,7 @@ def _svg_data(graph: _Graph) -> dict[str, Any]:
         "nodes": list(graph.nodes.values()),
         "edges": [
             {
-                "x1": graph.nodes[a].x + 250,
-                "y1": graph.nodes[a].y + 12,
-                "x2": graph.nodes[b].x,
-                "y2": graph.nodes[b].y + 12,
+                "d": _edge_path(graph.nodes[a], graph.nodes[b]),
                 "kind": data["kind"],
                 "maybe": data["answer"] != "allowed",
                 "title": f"{a} {data['kind']} {b}",
