@@ -113,6 +113,7 @@ def scan(
         old = prior_resources(resources)
         old_index = ScanIndex(old, classify_all(old, config.classification), scope)
         found = privilege_diff(old_index, index, graph, prior)
+    ran = set(engine.checks_run)
     return ScanResult(
         loaded,
         classifications,
@@ -121,7 +122,7 @@ def scan(
         tuple(p.as_json() for p in paths),
         tuple(_blast(graph, paths)),
         found,
-        tuple(c for c in selected if c.id in set(engine.checks_run)),
+        tuple(c for c in selected if c.id in ran),
         tuple(identity_summaries(index, graph)),
     )
 

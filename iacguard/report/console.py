@@ -309,10 +309,8 @@ def _diff_parts(report: Report) -> list[object]:
     opens or closes."""
     diff = report.diff
     assert diff is not None
-    prior = {"state": "the plan's prior state", "inputs": "the --before inputs",
-             "empty": "an empty world (a first deployment)"}[diff.prior]  # fmt: skip
     parts: list[object] = [
-        Text(f"Change against {prior}: ", style="bold").append(diff.summary, style="")
+        Text(f"Change against {diff.prior_text}: ", style="bold").append(diff.summary, style="")
     ]
     if diff.added:
         table = Table(title="What the change adds", title_justify="left")
@@ -320,7 +318,8 @@ def _diff_parts(report: Report) -> list[object]:
         table.add_column("addition", overflow="fold")
         for item in diff.added[:_MAX_ROWS]:
             table.add_row(item.severity, escape(item.text))
-        _more(table, min(len(diff.added), _MAX_ROWS), len(diff.added), 2)
+        if len(diff.added) > _MAX_ROWS:  # in the wide column, so the severities stay narrow
+            table.add_row("", f"… and {len(diff.added) - _MAX_ROWS} more (see --format json)")
         parts.append(table)
     moved = [("opened", p) for p in diff.paths.opened] + [("closed", p) for p in diff.paths.closed]
     if moved:

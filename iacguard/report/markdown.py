@@ -638,11 +638,6 @@ def _paths_section(report: Report) -> _Section:
     return _Section(opening, tables, closing)
 
 
-_PRIOR: Final = {
-    "state": "the plan's prior state",
-    "inputs": "the `--before` inputs",
-    "empty": "an empty world (a first deployment: every grant is new)",
-}
 #: Additions spelled out under the diff's heading (the tables below list them all).
 _LEAD_ITEMS: Final = 5
 
@@ -670,6 +665,11 @@ def _addition(item: AdditionOut) -> str:
     return f"{label}opens a path from {who} to {_code(item.on or '')} ({_text(item.what)}){maybe}"
 
 
+def _quoted_options(text: str) -> str:
+    """``--before`` as code."""
+    return re.sub(r"(--[a-z-]+)", r"`\1`", text)
+
+
 def _diff_head(report: Report) -> str:
     """The diff's heading, its one line and its most severe additions: kept whatever the
     size limit."""
@@ -678,7 +678,7 @@ def _diff_head(report: Report) -> str:
         return ""
     lines = [
         "## What this change grants or removes\n\n",
-        f"{_text(diff.summary)} *Compared with {_PRIOR[diff.prior]}.*\n\n",
+        f"{_text(diff.summary)} *Compared with {_prose(_quoted_options(diff.prior_text))}.*\n\n",
     ]
     for item in diff.added[:_LEAD_ITEMS]:
         lines.append(f"- {_addition(item)}\n")

@@ -240,6 +240,13 @@ class BlastRadiusOut(_Model):
 
 _Answer = Literal["allowed", "unknown"]
 
+#: The world a diff compares with, in words (every renderer says it the same way).
+PRIOR_TEXT: Final = {
+    "state": "the plan's prior state",
+    "inputs": "the --before inputs",
+    "empty": "an empty world (a first deployment: every grant is new)",
+}
+
 
 class CapabilityChangeOut(_Model):
     """A capability class on one resource or scope, added, removed or changed."""
@@ -392,6 +399,11 @@ class AdditionOut(_Model):
 
 class DiffOut(_Model):
     """The privilege diff: what the change grants or removes, per identity and path."""
+
+    @property
+    def prior_text(self) -> str:
+        """What the world before is, in words (``the plan's prior state``...)."""
+        return PRIOR_TEXT[self.prior]
 
     prior: Literal["state", "inputs", "empty"] = Field(
         description="The world before: the plan's prior state, the --before inputs, or empty "
