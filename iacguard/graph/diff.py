@@ -144,16 +144,8 @@ class World:
     def trust(self, node_id: str) -> dict[str, list[Any]]:
         """Source → the edges into the identity that make or let something act as it
         (``can-assume``, ``federates-to``, ``runs-as``...)."""
-        if self._into is None:
-            for identity in self.identities:  # build every identity's edges
-                self.graph.out(identity)
-            into: dict[str, list[Any]] = {}
-            for edges in self.graph.edges.values():
-                for edge in edges:
-                    if edge.kind in TRUST_KINDS:
-                        into.setdefault(edge.target, []).append(edge)
-            self._into = into
-        return _grouped(self._into.get(node_id, ()), lambda e: e.source)
+        edges = [e for e in self.incoming().get(node_id, ()) if e.kind in TRUST_KINDS]
+        return _grouped(edges, lambda e: e.source)
 
     def escalations(self, node_id: str) -> dict[str, list[Any]]:
         """Target → the edges to identities it can become, and to control of IAM or a
@@ -200,19 +192,27 @@ class World:
             (e.target, e.kind, e.answer, e.access) for e in self.graph.edges.get(node_id, ())
         )
 
+    def incoming(self) -> dict[str, list[Any]]:
+        """Node → the edges into it, every edge built (once per world)."""
+        if self._into is None:
+            self.build_all()
+            into: dict[str, list[Any]] = {}
+            for edges in self.graph.edges.values():
+                for edge in edges:
+                    into.setdefault(edge.target, []).append(edge)
+            self._into = into
+        return self._into
+
     def reaching(self, nodes: set[str]) -> set[str]:
         """The nodes from which one of ``nodes`` can be reached (``nodes`` included)."""
-        into: dict[str, list[str]] = {}
-        for source, edges in self.graph.edges.items():
-            for edge in edges:
-                into.setdefault(edge.target, []).append(source)
+        into = self.incoming()
         found = set(nodes)
         stack = list(nodes)
         while stack:
-            for source in into.get(stack.pop(), ()):
-                if source not in found:
-                    found.add(source)
-                    stack.append(source)
+            for edge in into.get(stack.pop(), ()):
+                if edge.source not in found:
+                    found.add(edge.source)
+                    stack.append(edge.source)
         return found
 
 
